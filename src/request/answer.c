@@ -1,0 +1,182 @@
+/*
+ * answer.c - replies to clients: the wire answer of a finished resolution
+ * (with TTLs clamped and the negative TTL of RFC 2308 §5), and the
+ * per-client finishing touches shared by fresh answers and cache hits
+ * (ID, flags, the question as the client spelled it, EDNS, truncation).
+ *
+ * req_reply_finish() and req_cache_answer() are the cache-hit path: no
+ * allocation, no ldns.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "mangrove/clock.h"
+#include "mangrove/errors.h"
+#include "request_internal.h"
+
+static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	if (v < lo)
+		v = lo;
+	return v > hi ? hi : v;
+}
+
+/* RFC 2308 §5: a negative answer lives for min(SOA TTL, SOA MINIMUM), capped. */
+static uint32_t negative_ttl(const ldns_rr *soa, uint32_t cap)
+{
+	uint32_t ttl = ldns_rr_ttl(soa);
+	const ldns_rdf *min = ldns_rr_rdf(soa, 6);
+	if (min != NULL && ldns_rdf_size(min) == 4 && ldns_rdf2native_int32(min) < ttl)
+		ttl = ldns_rdf2native_int32(min);
+	return ttl < cap ? ttl : cap;
+}
+
+static bool push_clone(ldns_pkt *pkt, ldns_pkt_section sec, const ldns_rr *rr, uint32_t ttl)
+{
+	ldns_rr *copy = ldns_rr_clone(rr);
+	if (copy == NULL)
+		return false;
+	ldns_rr_set_ttl(copy, ttl);
+	if (!ldns_pkt_push_rr(pkt, sec, copy)) {
+		ldns_rr_free(copy);
+		return false;
+	}
+	return true;
+}
+
+static bool push_question(ldns_pkt *pkt, const struct req *r)
+{
+	ldns_rr *q = ldns_rr_new();
+	if (q == NULL)
+		return false;
+	ldns_rr_set_question(q, true);
+	ldns_rr_set_owner(q, ldns_dname_new_frm_data((uint16_t)wire_dname_len(r->qname), r->qname));
+	ldns_rr_set_type(q, r->qtype);
+	ldns_rr_set_class(q, r->qclass);
+	if (ldns_rr_owner(q) == NULL || !ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, q)) {
+		ldns_rr_free(q);
+		return false;
+	}
+	return true;
+}
+
+/* Fill the sections; returns the TTL the message may be cached for. */
+static uint32_t fill_sections(ldns_pkt *pkt, const struct conf *conf, const struct iter_result *res,
+                              bool *ok)
+{
+	uint32_t msg_ttl = UINT32_MAX;
+	for (size_t i = 0; res->answer != NULL && i < ldns_rr_list_rr_count(res->answer); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(res->answer, i);
+		uint32_t ttl = clamp_u32(ldns_rr_ttl(rr), conf->cache_min_ttl, conf->cache_max_ttl);
+		*ok = *ok && push_clone(pkt, LDNS_SECTION_ANSWER, rr, ttl);
+		if (ttl < msg_ttl)
+			msg_ttl = ttl;
+	}
+	for (size_t i = 0; res->authority != NULL && i < ldns_rr_list_rr_count(res->authority);
+	     i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(res->authority, i);
+		uint32_t ttl = ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA
+		                       ? negative_ttl(rr, conf->cache_max_negative_ttl)
+		                       : clamp_u32(ldns_rr_ttl(rr), 0, conf->cache_max_ttl);
+		*ok = *ok && push_clone(pkt, LDNS_SECTION_AUTHORITY, rr, ttl);
+		if (ttl < msg_ttl)
+			msg_ttl = ttl;
+	}
+	return msg_ttl;
+}
+
+/* Positive answers need records; negative ones need the SOA (RFC 2308 §5). */
+static bool may_cache(const struct iter_result *res, const ldns_pkt *pkt)
+{
+	if (!res->cacheable ||
+	    (res->rcode != LDNS_RCODE_NOERROR && res->rcode != LDNS_RCODE_NXDOMAIN))
+		return false;
+	if (ldns_pkt_nscount(pkt) > 0)
+		return true;
+	return res->rcode == LDNS_RCODE_NOERROR && ldns_pkt_ancount(pkt) > 0;
+}
+
+int req__answer_build(struct req *r, const struct iter_result *res)
+{
+	ldns_pkt *pkt = ldns_pkt_new();
+	if (pkt == NULL)
+		return ERR_NOMEM;
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_set_ra(pkt, true);
+	ldns_pkt_set_rcode(pkt, (uint8_t)res->rcode);
+	bool ok = push_question(pkt, r);
+	uint32_t ttl = 0;
+	if (res->rcode != LDNS_RCODE_SERVFAIL)
+		ttl = fill_sections(pkt, r->env->conf, res, &ok);
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	if (!ok || ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK || len > WIRE_MSG_MAX) {
+		ldns_pkt_free(pkt);
+		free(wire);
+		return ERR_NOMEM;
+	}
+	if (may_cache(res, pkt) && ttl > 0 && ttl != UINT32_MAX)
+		cache_msg_store(r->env->cache, r->qname, r->qtype, r->qclass, r->flags, wire, len,
+		                ttl, clock_wall());
+	ldns_pkt_free(pkt);
+	r->answer = wire;
+	r->answer_len = len;
+	return 0;
+}
+
+uint8_t req_query_flags(const struct wire_query *q)
+{
+	return (q->flags & WIRE_FLAG_CD) ? CACHE_MSG_CD : 0;
+}
+
+size_t req_reply_finish(uint8_t *buf, size_t len, size_t cap, const struct wire_query *q,
+                        size_t limit, const struct wire_ede *ede, uint16_t edns_size)
+{
+	size_t qend = WIRE_HDR_LEN + q->qname_len + 4;
+	if (!q->has_question || len < qend || cap < qend || wire_read_u16(buf + 4) != 1)
+		return 0;
+	uint16_t rcode = wire_read_u16(buf + 2) & 0x000fu;
+	uint16_t flags =
+	        WIRE_FLAG_QR | WIRE_FLAG_RA | rcode | (q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD));
+	wire_write_u16(buf, q->id);
+	/* The question as the client spelled it (same name, so same length). */
+	memcpy(buf + WIRE_HDR_LEN, q->qname, q->qname_len);
+	uint8_t opt[64];
+	size_t opt_len = 0;
+	if (q->has_edns) {
+		opt_len = wire_edns_write(opt, sizeof(opt), edns_size, rcode, q->edns_do, ede);
+		if (opt_len == 0)
+			opt_len = wire_edns_write(opt, sizeof(opt), edns_size, rcode, q->edns_do,
+			                          NULL);
+	}
+	if (len + opt_len > limit || len + opt_len > cap) {
+		/* RFC 1035 §4.2.1 / RFC 6891 §7: too big, so header, question and OPT, TC=1. */
+		len = qend;
+		flags |= WIRE_FLAG_TC;
+		memset(buf + 6, 0, 6);
+	}
+	if (opt_len > 0) {
+		memcpy(buf + len, opt, opt_len);
+		len += opt_len;
+		wire_write_u16(buf + 10, (uint16_t)(wire_read_u16(buf + 10) + 1));
+	}
+	wire_write_u16(buf + 2, flags);
+	return len;
+}
+
+size_t req_cache_answer(const struct req_env *env, const struct wire_query *q, size_t limit,
+                        uint8_t *out, size_t cap)
+{
+	size_t len;
+	if (!q->has_question ||
+	    cache_msg_lookup(env->cache, q->qname, q->qtype, q->qclass, req_query_flags(q),
+	                     clock_wall(), out, cap, &len) != 0) {
+		env->stats->cache_misses++;
+		return 0;
+	}
+	size_t n = req_reply_finish(out, len, cap, q, limit, NULL, env->conf->edns_buffer_size);
+	if (n > 0)
+		env->stats->cache_hits++;
+	return n;
+}

@@ -1,0 +1,31 @@
+/* request_internal.h - what request.c and answer.c share. */
+#ifndef MANGROVE_REQUEST_INTERNAL_H
+#define MANGROVE_REQUEST_INTERNAL_H
+
+#include "mangrove/iterator.h"
+#include "mangrove/request.h"
+
+/** One client question being resolved. */
+struct req {
+	const struct req_env *env;
+	uint8_t qname[WIRE_DNAME_MAX];
+	uint16_t qtype;
+	uint16_t qclass;
+	uint8_t flags; /* CACHE_MSG_* */
+	struct iter_budget budget;
+	struct iter *it;
+	uint64_t deadline; /* monotonic ms */
+	bool done;
+	uint8_t *answer; /* malloc'd reply wire once done */
+	size_t answer_len;
+	struct wire_ede ede;
+};
+
+/**
+ * Build the reply wire for a finished resolution into r->answer (TTLs
+ * clamped per the configuration) and store it in the message cache when
+ * it may be cached. 0 or ERR_NOMEM.
+ */
+int req__answer_build(struct req *r, const struct iter_result *res);
+
+#endif
