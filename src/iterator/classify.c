@@ -157,10 +157,15 @@ static enum chain_result follow_chain(struct iter *it, struct iter_task *t)
 	while (t->chain <= max) {
 		if (take_rrset(t->answer, ans, t->qname, t->qtype, zone) > 0)
 			return CHAIN_FOUND;
+		/* RFC 6672 §3.4: the DNAME decides, not the CNAME synthesised from it. */
 		const ldns_rr *rr = NULL;
-		if (t->qtype != LDNS_RR_TYPE_CNAME)
-			rr = find_rr(ans, t->qname, LDNS_RR_TYPE_CNAME, zone);
-		if (rr != NULL && ldns_rr_rd_count(rr) == 1) {
+		if (t->qtype != LDNS_RR_TYPE_DNAME &&
+		    (rr = find_dname(ans, t->qname, zone)) != NULL) {
+			if (!apply_dname(t, rr, t->qname))
+				break;
+		} else if (t->qtype != LDNS_RR_TYPE_CNAME &&
+		           (rr = find_rr(ans, t->qname, LDNS_RR_TYPE_CNAME, zone)) != NULL &&
+		           ldns_rr_rd_count(rr) == 1) {
 			ldns_rr *copy = ldns_rr_clone(rr);
 			if (copy == NULL || !ldns_rr_list_push_rr(t->answer, copy)) {
 				ldns_rr_free(copy);
@@ -168,10 +173,6 @@ static enum chain_result follow_chain(struct iter *it, struct iter_task *t)
 			}
 			const uint8_t *target = iter__rdf_name(ldns_rr_rdf(rr, 0));
 			memmove(t->qname, target, wire_dname_len(target));
-		} else if (t->qtype != LDNS_RR_TYPE_DNAME &&
-		           (rr = find_dname(ans, t->qname, zone)) != NULL) {
-			if (!apply_dname(t, rr, t->qname))
-				break;
 		} else {
 			break;
 		}
