@@ -93,7 +93,4 @@ int cache__lookup(struct cache *c, const uint8_t *key, size_t klen, time_t now, 
 /** Remove the entry for key; true when there was one. */
 bool cache__remove(struct cache *c, const uint8_t *key, size_t klen);
 
-/** SipHash-2-4 of data under a 128-bit key. */
-uint64_t cache__siphash(const uint8_t key[16], const void *data, size_t len);
-
 #endif

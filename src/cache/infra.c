@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mangrove/hash.h"
 #include "cache_internal.h"
 #include "mangrove/random.h"
 #include "mangrove/wire.h"
@@ -164,7 +165,7 @@ static struct infra_entry *entry_lock(struct infra *inf, const struct sa *addr, 
 	uint8_t key[INFRA_KEY_LEN];
 	if (inf == NULL || !infra_key(addr, key))
 		return NULL;
-	uint64_t hash = cache__siphash(inf->seed, key, sizeof(key));
+	uint64_t hash = hash_siphash(inf->seed, key, sizeof(key));
 	struct infra_shard *s = &inf->shards[(hash >> 40) & (inf->nshards - 1)];
 	pthread_mutex_lock(&s->lock);
 	struct infra_entry *e = *chain_find(s, hash, key);

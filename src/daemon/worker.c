@@ -24,6 +24,7 @@
 
 #include "mangrove/clock.h"
 #include "mangrove/errors.h"
+#include "mangrove/hash.h"
 #include "mangrove/log.h"
 #include "mangrove/random.h"
 
@@ -51,58 +52,9 @@ static void flight_end(struct net__flight *f, enum flight_end how);
 
 /* ---- keyed hash ---- */
 
-static inline uint64_t rotl64(uint64_t x, unsigned b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static void sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = rotl64(v[1], 13);
-	v[1] ^= v[0];
-	v[0] = rotl64(v[0], 32);
-	v[2] += v[3];
-	v[3] = rotl64(v[3], 16);
-	v[3] ^= v[2];
-	v[0] += v[3];
-	v[3] = rotl64(v[3], 21);
-	v[3] ^= v[0];
-	v[2] += v[1];
-	v[1] = rotl64(v[1], 17);
-	v[1] ^= v[2];
-	v[2] = rotl64(v[2], 32);
-}
-
-static void sip_compress(uint64_t v[4], uint64_t m)
-{
-	v[3] ^= m;
-	sip_round(v);
-	sip_round(v);
-	v[0] ^= m;
-}
-
 uint64_t net__hash(const struct net_worker *w, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	uint64_t k0 = w->hash_key[0], k1 = w->hash_key[1];
-	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
-	                 k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t m = 0;
-		for (unsigned j = 0; j < 8; j++)
-			m |= (uint64_t)p[i + j] << (8 * j);
-		sip_compress(v, m);
-	}
-	uint64_t last = (uint64_t)len << 56;
-	for (unsigned j = 0; i + j < len; j++)
-		last |= (uint64_t)p[i + j] << (8 * j);
-	sip_compress(v, last);
-	v[2] ^= 0xff;
-	for (unsigned r = 0; r < 4; r++)
-		sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
+	return hash_siphash(w->hash_key, data, len);
 }
 
 /* ---- listening sockets ---- */

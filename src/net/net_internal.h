@@ -129,7 +129,7 @@ struct net_worker {
 	struct req_env env; /* env.stats points at stats below */
 	const struct conf *conf;
 	struct stats stats;
-	uint64_t hash_key[2]; /* random per worker: clients cannot aim at a bucket */
+	uint8_t hash_key[16]; /* random per worker: clients cannot aim at a bucket */
 
 	struct net__udp_listener *udp;
 	struct net__tcp_listener *tcp;

@@ -242,21 +242,6 @@ static uint64_t msg_entry_bytes(const char *name, unsigned n)
 	return after.bytes - before.bytes;
 }
 
-/* ---- the hash ---- */
-
-static void test_cache__siphash_vectors(void **state)
-{
-	/* Reference vectors of the SipHash paper: key 00..0f, message 00..(len-1). */
-	uint8_t key[16], msg[64];
-	for (int i = 0; i < 16; i++)
-		key[i] = (uint8_t)i;
-	for (int i = 0; i < 64; i++)
-		msg[i] = (uint8_t)i;
-	assert_true(cache__siphash(key, msg, 0) == 0x726fdb47dd0e0e31ull);
-	assert_true(cache__siphash(key, msg, 15) == 0xa129ca6149be45e5ull);
-	assert_true(cache__siphash(key, msg, 63) == 0x958a324ceb064572ull);
-}
-
 /* ---- lifecycle ---- */
 
 static void test_cache_new_zero_shards(void **state)
@@ -1135,7 +1120,6 @@ static void test_infra_new_max_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_cache__siphash_vectors),
 	        cmocka_unit_test(test_cache_new_zero_shards),
 	        cmocka_unit_test(test_cache_new_huge_inputs),
 	        cmocka_unit_test(test_cache_new_zero_bytes_refuses),

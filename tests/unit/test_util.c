@@ -14,6 +14,7 @@
 #include "mangrove/arena.h"
 #include "mangrove/clock.h"
 #include "mangrove/errors.h"
+#include "mangrove/hash.h"
 #include "mangrove/random.h"
 #include "mangrove/sockaddr.h"
 
@@ -410,6 +411,21 @@ static void test_clock_fake_clear(void **state)
 	assert_true(clock_mono_us() / 1000 >= m1);
 }
 
+/* ---- the hash ---- */
+
+static void test_hash_siphash_vectors(void **state)
+{
+	/* Reference vectors of the SipHash paper: key 00..0f, message 00..(len-1). */
+	uint8_t key[16], msg[64];
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	assert_true(hash_siphash(key, msg, 0) == 0x726fdb47dd0e0e31ull);
+	assert_true(hash_siphash(key, msg, 15) == 0xa129ca6149be45e5ull);
+	assert_true(hash_siphash(key, msg, 63) == 0x958a324ceb064572ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +457,7 @@ int main(void)
 	        cmocka_unit_test(test_rnd_bytes_fills),
 	        cmocka_unit_test(test_clock_fake_set),
 	        cmocka_unit_test(test_clock_fake_clear),
+	        cmocka_unit_test(test_hash_siphash_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
