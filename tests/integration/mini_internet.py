@@ -1,0 +1,663 @@
+#!/usr/bin/python3
+"""mini_internet.py - a signed mini-Internet on 127.0.0.0/8 for Mangrove's tests.
+
+Writes the zone files of a root, two TLDs and leaf zones into a work dir,
+signs them bottom-up with ldns tools (DS records go into the parent before
+the parent is signed), writes the root trust anchor and a root hints file,
+and runs one authoritative server per address: NSD for most, Knot DNS for
+one leaf zone (pre-signed, Knot does no signing), plus a "silent" one that
+holds its sockets but never answers (a server that times out).
+
+The world is a table built by plan(): one add_zone() call per zone, with
+its NS set, where it is served, algorithm, NSEC/NSEC3 and records. What
+the tests need to know (addresses, names, expected records) is plan()'s
+facts, in World.info and DIR/world.json too. Names use the TLDs lab. and
+example. (not test., which resolvers may answer locally, RFC 6761 §6.2).
+
+Library:   w = World(dir); w.build(); w.start(); ...; w.stop()
+Command:   mini_internet.py up DIR      build, start, write DIR/world.json
+           mini_internet.py down DIR    stop what `up` started
+Non-goal: anything outside 127.0.0.0/8. The servers are started only inside a
+private network namespace (unshare -rn, MANGROVE_NETNS=1).
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+
+DEFAULT_TTL = 300
+SOA_MINIMUM = 60  # negative-caching TTL (RFC 2308 §5)
+NSEC3_HASH_SHA1 = 1
+READY_TIMEOUT = 15.0  # seconds for all servers to answer
+STOP_TIMEOUT = 5.0  # seconds for one server to exit after SIGTERM
+
+ALG_RSASHA256 = 8
+ALG_ECDSAP256 = 13
+_KEYGEN_ALG = {ALG_RSASHA256: 'RSASHA256', ALG_ECDSAP256: 'ECDSAP256SHA256'}
+
+
+def _fqdn(name):
+    return name if name.endswith('.') else name + '.'
+
+
+def _is_sub(name, zone):
+    """True if name is zone or below it (names are lower-case FQDNs)."""
+    return zone == '.' or name == zone or name.endswith('.' + zone)
+
+
+def _depth(name):
+    return 0 if name == '.' else name.count('.')
+
+
+class Zone:
+    """One zone: its NS set, where it is really served, how it is signed."""
+
+    def __init__(self, name, ns, records=(), serve=None, software='nsd',
+                 alg=ALG_ECDSAP256, split_keys=False, denial='nsec',
+                 salt='-', iterations=0, signed=True):
+        self.name = _fqdn(name.lower())
+        # [(ns name, address)]: published in the zone and its parent; an
+        # address is turned into an A record in the zone that owns the
+        # name and into glue wherever a parent needs it.
+        self.ns = [(_fqdn(n.lower()), a) for n, a in ns]
+        # Addresses where a server is authoritative for this zone; by
+        # default every NS address (a dead or lame NS is left out here).
+        self.serve = list(serve) if serve is not None else [a for _, a in self.ns]
+        self.records = list(records)  # zone-file lines, relative to the origin
+        self.software = software  # 'nsd' or 'knot'
+        self.alg = alg
+        self.split_keys = split_keys  # KSK + ZSK, else one combined key
+        self.denial = denial  # 'nsec', 'nsec3' or 'nsec3-optout'
+        self.salt = salt  # hex, '-' for none
+        self.iterations = iterations
+        self.signed = signed
+        self.ds = []  # filled by signing (zone-file lines)
+        self.keys = []  # key tags
+
+
+def _big_txt_strings():
+    """Six 220-character strings: the answer is ~1.4 kB (> 1232, < 4000)."""
+    out = []
+    for i in range(6):
+        body = ''.join(chr(ord('a') + (i + j) % 26) for j in range(216))
+        out.append('%03d-%s' % (i, body))
+    return out
+
+
+def plan():
+    """The world: (zones, extra servers {addr: software}, dead addresses, facts)."""
+    zones = []
+
+    def add_zone(*args, **kw):
+        z = Zone(*args, **kw)
+        zones.append(z)
+        return z
+
+    www_a = ['192.0.2.10', '192.0.2.11']
+    www_aaaa = ['2001:db8::10']
+    www_mx = ['10 mail.plain.lab.', '20 mx2.plain.lab.']
+    www_txt = ['"hello from plain.lab"', '"v=spf1 -all"']
+    ttl_a = '192.0.2.36'
+    big = _big_txt_strings()
+    dead_addr = '127.0.9.9'
+    lame_addr = '127.0.3.7'
+    silent_addr = '127.0.9.10'
+
+    add_zone('.', [('a.root-servers.lab.', '127.0.1.1'),
+                   ('b.root-servers.lab.', '127.0.1.2')],
+             alg=ALG_RSASHA256, split_keys=True, denial='nsec')
+    add_zone('lab.', [('ns1.lab.', '127.0.2.1')],
+             alg=ALG_ECDSAP256, split_keys=True, denial='nsec3-optout',
+             salt='aabbccdd', iterations=1)
+    add_zone('example.', [('ns1.example.', '127.0.2.2')],
+             alg=ALG_RSASHA256, denial='nsec')
+    # A plain zone: A, AAAA, MX, TXT; NXDOMAIN and NODATA names; TTL 3600.
+    add_zone('plain.lab.', [('ns1.plain.lab.', '127.0.3.1')],
+             alg=ALG_ECDSAP256, denial='nsec',
+             records=['www A ' + a for a in www_a]
+             + ['www AAAA ' + a for a in www_aaaa]
+             + ['www MX ' + m for m in www_mx]
+             + ['www TXT ' + t for t in www_txt]
+             + ['mail A 192.0.2.25', 'mx2 A 192.0.2.26',
+                'nodata TXT "only a TXT here"',
+                'ttl 3600 A ' + ttl_a])
+    # A big TXT RRset (needs TCP after TC=1) and an NSEC3 zone (no opt-out).
+    add_zone('big.example.', [('ns1.big.example.', '127.0.3.2')],
+             alg=ALG_RSASHA256, split_keys=True, denial='nsec3',
+             salt='beef', iterations=0,
+             records=['big TXT "%s"' % s for s in big]
+             + ['hop CNAME www.plain.lab.', 'nodata TXT "x"'])
+    # CNAMEs into other zones: www -> plain.lab, chain -> big.example -> plain.lab.
+    add_zone('cname.example.', [('ns1.cname.example.', '127.0.3.3')],
+             alg=ALG_ECDSAP256, denial='nsec',
+             records=['www CNAME www.plain.lab.', 'chain CNAME hop.big.example.'])
+    # Served by Knot DNS: a DNAME, NSEC3.
+    add_zone('dname.lab.', [('ns1.dname.lab.', '127.0.3.4')],
+             software='knot', alg=ALG_ECDSAP256, split_keys=True,
+             denial='nsec3', salt='0102', iterations=0,
+             records=['sub DNAME plain.lab.', 'www A 192.0.2.40',
+                      'nodata TXT "x"'])
+    # Glueless: its NS name lives in plain.lab (no glue in example.).
+    add_zone('glueless.example.', [('ns-glueless.plain.lab.', '127.0.3.5')],
+             alg=ALG_RSASHA256, denial='nsec3', salt='cafe', iterations=1,
+             records=['www A 192.0.2.50'])
+    # Four NS: nothing listens on the first (ICMP port unreachable), the
+    # second never answers (a timeout), the third is lame (REFUSED), the
+    # fourth works. Only the bad ones come with glue, so a resolver that
+    # tries addresses it has before resolving NS names meets them first.
+    add_zone('lame.lab.', [('ns-dead.lame.lab.', dead_addr),
+                            ('ns-silent.lame.lab.', silent_addr),
+                            ('ns-lame.lame.lab.', lame_addr),
+                            ('ns-good.plain.lab.', '127.0.3.6')],
+             serve=['127.0.3.6'], alg=ALG_ECDSAP256, denial='nsec',
+             records=['www A 192.0.2.60'])
+    # An unsigned zone under the opt-out TLD (an insecure delegation).
+    add_zone('insecure.lab.', [('ns1.insecure.lab.', '127.0.3.8')],
+             signed=False, records=['www A 192.0.2.80'])
+
+    # Up but authoritative for nothing; bound but never answering.
+    extra_servers = {lame_addr: 'nsd', silent_addr: 'silent'}
+    facts = {
+        'resolver': '127.0.0.1',
+        'other_client': '127.0.0.99',
+        'dead_address': dead_addr,
+        'lame_address': lame_addr,
+        'silent_address': silent_addr,
+        'plain': {'name': 'www.plain.lab.', 'zone': 'plain.lab.',
+                  'A': www_a, 'AAAA': www_aaaa, 'MX': www_mx, 'TXT': www_txt},
+        'ttl': {'name': 'ttl.plain.lab.', 'type': 'A', 'ttl': 3600, 'rdata': [ttl_a]},
+        'big_txt': {'name': 'big.big.example.', 'strings': big},
+        'cname': {'name': 'www.cname.example.',
+                  'chain': ['www.cname.example.', 'www.plain.lab.'], 'A': www_a},
+        'cname_chain': {'name': 'chain.cname.example.',
+                        'chain': ['chain.cname.example.', 'hop.big.example.',
+                                  'www.plain.lab.'], 'A': www_a},
+        'dname': {'name': 'www.sub.dname.lab.', 'owner': 'sub.dname.lab.',
+                  'target': 'plain.lab.', 'cname_target': 'www.plain.lab.',
+                  'A': www_a},
+        'knot': {'name': 'www.dname.lab.', 'A': ['192.0.2.40']},
+        'glueless': {'name': 'www.glueless.example.', 'A': ['192.0.2.50']},
+        'lame': {'name': 'www.lame.lab.', 'A': ['192.0.2.60']},
+        'insecure': {'name': 'www.insecure.lab.', 'A': ['192.0.2.80']},
+        'nxdomain': [
+            {'name': 'nx.plain.lab.', 'zone': 'plain.lab.'},  # NSEC
+            {'name': 'nx.big.example.', 'zone': 'big.example.'},  # NSEC3
+            {'name': 'nx.dname.lab.', 'zone': 'dname.lab.'},  # Knot, NSEC3
+            {'name': 'nx-tld.lab.', 'zone': 'lab.'},  # NSEC3 opt-out
+        ],
+        'nodata': [
+            {'name': 'nodata.plain.lab.', 'type': 'A', 'zone': 'plain.lab.'},
+            {'name': 'nodata.big.example.', 'type': 'A', 'zone': 'big.example.'},
+            {'name': 'nodata.dname.lab.', 'type': 'A', 'zone': 'dname.lab.'},
+            {'name': 'www.plain.lab.', 'type': 'SRV', 'zone': 'plain.lab.'},
+        ],
+    }
+    return zones, extra_servers, [dead_addr], facts
+
+
+def facts():
+    """What the tests need to know about the world (no building needed)."""
+    return plan()[3]
+
+
+def _run(cmd, cwd=None):
+    """Run a tool, return stdout; raise with its stderr on failure."""
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    if p.returncode != 0:
+        raise RuntimeError('%s failed (%d): %s' % (' '.join(cmd), p.returncode,
+                                                   p.stderr.strip()))
+    return p.stdout
+
+
+def in_private_netns():
+    """True if this process runs in a namespace with only the loopback link."""
+    if os.environ.get('MANGROVE_NETNS') != '1':
+        return False
+    with open('/proc/net/dev') as f:
+        links = [line.split(':')[0].strip() for line in f.readlines()[2:]]
+    return links == ['lo']
+
+
+class Server:
+    """One authoritative server process on one address."""
+
+    def __init__(self, addr, software, zones, workdir):
+        self.addr = addr
+        self.software = software
+        self.zones = zones  # names of zones it is authoritative for
+        self.dir = os.path.join(workdir, 'srv-' + addr)
+        self.conf = os.path.join(self.dir, software + '.conf')
+        self.log = os.path.join(self.dir, software + '.log')
+        self.pidfile = os.path.join(self.dir, software + '.pid')
+        self.proc = None
+        self.pid = None
+
+    def write_conf(self, zonefiles):
+        os.makedirs(self.dir, exist_ok=True)
+        if self.software == 'nsd':
+            text = self._nsd_conf(zonefiles)
+        elif self.software == 'knot':
+            text = self._knot_conf(zonefiles)
+        else:
+            text = '# silent: UDP and TCP bound on %s port 53, never answering\n' % self.addr
+        with open(self.conf, 'w') as f:
+            f.write(text)
+
+    def _nsd_conf(self, zonefiles):
+        d = self.dir
+        out = ['server:',
+               '    ip-address: %s@53' % self.addr,
+               '    do-ip6: no',
+               '    server-count: 1',
+               '    username: ""',
+               '    chroot: ""',
+               '    database: ""',
+               '    zonesdir: "%s"' % d,
+               '    zonelistfile: "%s/zone.list"' % d,
+               '    xfrdfile: "%s/xfrd.state"' % d,
+               '    xfrdir: "%s"' % d,
+               '    pidfile: "%s"' % self.pidfile,
+               '    logfile: "%s"' % self.log,
+               '    verbosity: 1',
+               '    zonefiles-write: 0',
+               '    rrl-ratelimit: 0',
+               '    rrl-whitelist-ratelimit: 0',
+               '    hide-version: yes',
+               'remote-control:',
+               '    control-enable: no']
+        for z in self.zones:
+            out += ['zone:', '    name: "%s"' % z, '    zonefile: "%s"' % zonefiles[z]]
+        return '\n'.join(out) + '\n'
+
+    def _knot_conf(self, zonefiles):
+        d = self.dir
+        out = ['server:',
+               '    rundir: "%s"' % d,
+               '    pidfile: "%s"' % self.pidfile,
+               '    listen: %s@53' % self.addr,
+               '    udp-workers: 1',
+               '    tcp-workers: 1',
+               '    background-workers: 1',
+               'log:',
+               '  - target: stderr',
+               '    any: info',
+               'database:',
+               '    storage: "%s"' % d,
+               'template:',
+               '  - id: default',
+               '    storage: "%s"' % d,
+               '    zonefile-sync: -1',
+               '    zonefile-load: whole',
+               '    journal-content: none',
+               '    dnssec-signing: off',
+               'zone:']
+        for z in self.zones:
+            out += ['  - domain: "%s"' % z, '    file: "%s"' % zonefiles[z]]
+        return '\n'.join(out) + '\n'
+
+    def start(self):
+        if self.software == 'nsd':
+            cmd = ['nsd', '-d', '-c', self.conf]
+        elif self.software == 'knot':
+            cmd = ['knotd', '-c', self.conf]
+        else:
+            cmd = [sys.executable, os.path.abspath(__file__), 'silent', self.addr, self.conf]
+        with open(os.path.join(self.dir, 'stderr.log'), 'ab') as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err,
+                                         stderr=err, start_new_session=True)
+        self.pid = self.proc.pid
+
+    def log_tail(self, lines=30):
+        text = ''
+        for path in (self.log, os.path.join(self.dir, 'stderr.log')):
+            try:
+                with open(path, errors='replace') as f:
+                    text += ''.join(f.readlines()[-lines:])
+            except OSError:
+                pass
+        return text
+
+    def answers(self):
+        """True once the server answers an SOA query for each of its zones
+        with AA (or, with no zones, answers anything at all); a silent
+        one once its sockets are bound."""
+        if self.software == 'silent':
+            return _bound(self.addr, 53)
+        for z in self.zones or ['.']:
+            q = dns.message.make_query(z, 'SOA')
+            q.flags &= ~dns.flags.RD
+            try:
+                r = dns.query.udp(q, self.addr, timeout=0.2)
+            except (dns.exception.Timeout, OSError):
+                return False
+            if self.zones and (r.rcode() != dns.rcode.NOERROR
+                               or not r.flags & dns.flags.AA):
+                return False
+        return True
+
+    def exited(self):
+        if self.proc is not None:
+            return self.proc.poll() is not None
+        return not _pid_alive(self.pid)
+
+    def stop(self):
+        if self.pid is None:
+            return
+        if self.proc is None and not self._is_ours():
+            self.pid = None  # gone, and the pid may belong to someone else now
+            return
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        if not self._wait_exit(STOP_TIMEOUT):
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._wait_exit(STOP_TIMEOUT)
+        self.proc = None
+        self.pid = None
+
+    def _is_ours(self):
+        """The pid (from world.json) still runs this server's config."""
+        try:
+            with open('/proc/%d/cmdline' % self.pid, 'rb') as f:
+                return self.conf.encode() in f.read().split(b'\0')
+        except OSError:
+            return False
+
+    def _wait_exit(self, timeout):
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not _pid_alive(self.pid):
+                return True
+            time.sleep(0.02)
+        return False
+
+
+def _bound(addr, port):
+    """True if a UDP socket and a listening TCP socket are on addr:port."""
+    want = '%08X:%04X' % (int.from_bytes(bytes(map(int, addr.split('.'))), 'little'), port)
+    found = set()
+    for proto in ('udp', 'tcp'):
+        with open('/proc/net/' + proto) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[1] == want and (proto == 'udp' or cols[3] == '0A'):
+                    found.add(proto)
+    return found == {'udp', 'tcp'}
+
+
+def silent(addr):
+    """A server that is there but never answers: UDP queries pile up
+    unread (no ICMP error), TCP connections are queued, never accepted."""
+    import socket
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind((addr, 53))
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    t.bind((addr, 53))
+    t.listen(1)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        signal.pause()
+
+
+def _pid_alive(pid):
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is as good as gone
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+class World:
+    """The mini-Internet in one work dir."""
+
+    def __init__(self, workdir):
+        self.dir = os.path.abspath(workdir)
+        self.zones, extra, self.dead, self.facts = plan()
+        self.by_name = {z.name: z for z in self.zones}
+        self.servers = {}
+        for z in self.zones:
+            for a in z.serve:
+                s = self.servers.setdefault(a, Server(a, z.software, [], self.dir))
+                if s.software != z.software:
+                    raise ValueError('%s: one address, two server kinds' % a)
+                s.zones.append(z.name)
+        for a, sw in extra.items():
+            self.servers.setdefault(a, Server(a, sw, [], self.dir))
+        self.zonefiles = {}
+        self.timings = {}
+
+    # ---- building ----
+
+    def closest_zone(self, name):
+        best = None
+        for z in self.zones:
+            if _is_sub(name, z.name) and (best is None or _depth(z.name) > _depth(best)):
+                best = z.name
+        return best
+
+    def parent(self, zone):
+        if zone == '.':
+            return None
+        return self.closest_zone(zone.split('.', 1)[1] or '.')
+
+    def _zone_text(self, z):
+        """Unsigned zone text: SOA, NS, addresses of NS names it owns,
+        the zone's records, and child delegations with glue."""
+        primary = z.ns[0][0]
+        lines = ['$ORIGIN %s' % z.name, '$TTL %d' % DEFAULT_TTL,
+                 '@ IN SOA %s hostmaster.%s 1 3600 600 86400 %d'
+                 % (primary, '' if z.name == '.' else z.name, SOA_MINIMUM)]
+        lines += ['@ IN NS %s' % n for n, _ in z.ns]
+        for other in self.zones:  # addresses of NS names this zone owns
+            for n, a in other.ns:
+                if self.closest_zone(n) == z.name:
+                    lines.append('%s IN A %s' % (n, a))
+        lines += z.records
+        for child in self.zones:
+            if child is z or self.parent(child.name) != z.name:
+                continue
+            lines += ['%s IN NS %s' % (child.name, n) for n, _ in child.ns]
+            lines += child.ds
+        lines += self._glue(z)
+        return '\n'.join(sorted(set(lines), key=lines.index)) + '\n'
+
+    def _glue(self, z):
+        """Glue in z (RFC 1034 §4.2.1): addresses of NS names below a zone
+        cut in z, for z's own NS set, and for a delegation only when the NS
+        name is inside the delegated zone (no sibling glue, so a name
+        served from another zone stays glueless)."""
+        out = []
+        for other in self.zones:
+            if other is not z and self.parent(other.name) != z.name:
+                continue
+            for n, a in other.ns:
+                owner = self.closest_zone(n)
+                if owner == z.name or not _is_sub(n, z.name):
+                    continue
+                if other is z or _is_sub(n, other.name):
+                    out.append('%s IN A %s' % (n, a))
+        return out
+
+    def _sign(self, z, zonefile, now):
+        kdir = os.path.join(self.dir, 'keys', z.name.strip('.') or 'root')
+        os.makedirs(kdir, exist_ok=True)
+        alg = _KEYGEN_ALG[z.alg]
+        bits = ['-b', '2048'] if z.alg == ALG_RSASHA256 else []
+        ksk = _run(['ldns-keygen', '-a', alg] + bits + ['-k', z.name], cwd=kdir).strip()
+        keys = [ksk]
+        if z.split_keys:
+            keys.append(_run(['ldns-keygen', '-a', alg] + bits + [z.name], cwd=kdir).strip())
+        z.keys = [int(k.rsplit('+', 1)[1]) for k in keys]
+        cmd = ['ldns-signzone', '-o', z.name, '-f', zonefile + '.signed',
+               '-i', str(now - 3600), '-e', str(now + 30 * 86400)]
+        if z.denial.startswith('nsec3'):
+            cmd += ['-n', '-a', str(NSEC3_HASH_SHA1), '-t', str(z.iterations)]
+            if z.salt != '-':
+                cmd += ['-s', z.salt]
+            if z.denial == 'nsec3-optout':
+                cmd.append('-p')
+        _run(cmd + [zonefile] + [os.path.join(kdir, k) for k in keys])
+        ds = _run(['ldns-key2ds', '-n', '-2', os.path.join(kdir, ksk + '.key')])
+        z.ds = [line.strip() for line in ds.splitlines() if line.strip()]
+        return zonefile + '.signed'
+
+    def build(self):
+        """Write and sign every zone (children first), the trust anchor,
+        the root hints and the server configs."""
+        t0 = time.monotonic()
+        zdir = os.path.join(self.dir, 'zones')
+        if os.path.isdir(zdir):
+            shutil.rmtree(zdir)
+        if os.path.isdir(os.path.join(self.dir, 'keys')):
+            shutil.rmtree(os.path.join(self.dir, 'keys'))
+        os.makedirs(zdir)
+        now = int(time.time())
+        for z in sorted(self.zones, key=lambda z: -_depth(z.name)):
+            path = os.path.join(zdir, (z.name.strip('.') or 'root') + '.zone')
+            with open(path, 'w') as f:
+                f.write(self._zone_text(z))
+            self.zonefiles[z.name] = self._sign(z, path, now) if z.signed else path
+        self.trust_anchor = os.path.join(self.dir, 'root.key')
+        with open(self.trust_anchor, 'w') as f:
+            f.write('\n'.join(self.by_name['.'].ds) + '\n')
+        self.root_hints = os.path.join(self.dir, 'root.hints')
+        with open(self.root_hints, 'w') as f:
+            for n, _ in self.by_name['.'].ns:
+                f.write('.\t3600000\tIN\tNS\t%s\n' % n)
+            for n, a in self.by_name['.'].ns:
+                f.write('%s\t3600000\tIN\tA\t%s\n' % (n, a))
+        for s in self.servers.values():
+            s.write_conf(self.zonefiles)
+        self.timings['build_s'] = round(time.monotonic() - t0, 3)
+        self.write_json()
+
+    # ---- running ----
+
+    def start(self, addrs=None):
+        """Start the servers (all, or those on addrs) and wait until each answers."""
+        if not in_private_netns():
+            raise RuntimeError('refusing to start servers outside a private network '
+                               'namespace: run inside `unshare -rn` with MANGROVE_NETNS=1')
+        t0 = time.monotonic()
+        todo = [self.servers[a] for a in (addrs or sorted(self.servers))]
+        for s in todo:
+            if s.pid is None:
+                s.start()
+        deadline = time.monotonic() + READY_TIMEOUT
+        for s in todo:
+            while not s.answers():
+                if s.exited() or time.monotonic() > deadline:
+                    why = 'exited' if s.exited() else 'did not answer in %.0f s' % READY_TIMEOUT
+                    self.stop()
+                    raise RuntimeError('%s on %s %s; its log:\n%s'
+                                       % (s.software, s.addr, why, s.log_tail()))
+                time.sleep(0.02)
+        self.timings['start_s'] = round(time.monotonic() - t0, 3)
+        self.write_json()
+
+    def stop(self, addrs=None):
+        """Stop the servers (all, or those on addrs)."""
+        for a in (addrs or sorted(self.servers)):
+            self.servers[a].stop()
+        self.write_json()
+
+    # ---- facts ----
+
+    @property
+    def info(self):
+        return {
+            'dir': self.dir,
+            'root_hints': getattr(self, 'root_hints', None),
+            'trust_anchor': getattr(self, 'trust_anchor', None),
+            'timings': self.timings,
+            'dead_addresses': self.dead,
+            'zones': {z.name: {
+                'ns': z.ns, 'serve': z.serve, 'software': z.software,
+                'signed': z.signed, 'alg': z.alg if z.signed else None,
+                'denial': z.denial if z.signed else None,
+                'nsec3_salt': z.salt, 'nsec3_iterations': z.iterations,
+                'ds': z.ds, 'keys': z.keys, 'file': self.zonefiles.get(z.name),
+                'parent': self.parent(z.name)} for z in self.zones},
+            'servers': {a: {'software': s.software, 'zones': s.zones, 'pid': s.pid,
+                            'conf': s.conf, 'log': s.log}
+                        for a, s in self.servers.items()},
+            'facts': self.facts,
+        }
+
+    def write_json(self):
+        os.makedirs(self.dir, exist_ok=True)
+        tmp = os.path.join(self.dir, 'world.json.tmp')
+        with open(tmp, 'w') as f:
+            json.dump(self.info, f, indent=1, sort_keys=True)
+        os.replace(tmp, os.path.join(self.dir, 'world.json'))
+
+    @classmethod
+    def load(cls, workdir):
+        """A World whose server pids come from DIR/world.json (for `down`)."""
+        w = cls(workdir)
+        with open(os.path.join(w.dir, 'world.json')) as f:
+            saved = json.load(f)
+        for a, s in saved['servers'].items():
+            if a in w.servers:
+                w.servers[a].pid = s['pid']
+        return w
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == 'silent':  # internal: World starts these
+        silent(argv[2])
+        return 0
+    if len(argv) != 3 or argv[1] not in ('up', 'down'):
+        sys.stderr.write('usage: %s up|down DIR\n' % argv[0])
+        return 2
+    if argv[1] == 'up':
+        if not in_private_netns():
+            sys.stderr.write('mini_internet.py up: run inside `unshare -rn` '
+                             'with MANGROVE_NETNS=1\n')
+            return 1
+        w = World(argv[2])
+        w.build()
+        try:
+            w.start()
+        except RuntimeError as e:
+            sys.stderr.write('%s\n' % e)
+            return 1
+        print('mini-Internet up in %s (build %.2f s, start %.2f s); see world.json'
+              % (w.dir, w.timings['build_s'], w.timings['start_s']))
+        return 0
+    World.load(argv[2]).stop()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
