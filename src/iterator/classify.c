@@ -33,6 +33,24 @@ static bool rr_in_zone(const ldns_rr *rr, const uint8_t *zone)
 	return wire_dname_is_subdomain(iter__owner(rr), zone);
 }
 
+/*
+ * A copy of rr with its TTL inside [cache-min-ttl, cache-max-ttl]: the
+ * options bound how long data is kept, not only the TTLs shown to clients.
+ */
+static ldns_rr *clamped_clone(const struct conf *conf, const ldns_rr *rr)
+{
+	ldns_rr *copy = ldns_rr_clone(rr);
+	if (copy == NULL)
+		return NULL;
+	uint32_t ttl = ldns_rr_ttl(copy);
+	if (ttl < conf->cache_min_ttl)
+		ttl = conf->cache_min_ttl;
+	if (ttl > conf->cache_max_ttl)
+		ttl = conf->cache_max_ttl;
+	ldns_rr_set_ttl(copy, ttl);
+	return copy;
+}
+
 void iter__cache_section(struct iter *it, const ldns_rr_list *rrs, const uint8_t *zone,
                          enum cache_trust trust)
 {
@@ -54,11 +72,13 @@ void iter__cache_section(struct iter *it, const ldns_rr_list *rrs, const uint8_t
 			    ldns_rr_get_class(rr) == ldns_rr_get_class(first) &&
 			    wire_dname_equal(iter__owner(rr), iter__owner(first))) {
 				done[j] = true;
-				ldns_rr_list_push_rr(set, (ldns_rr *)rr);
+				ldns_rr *copy = clamped_clone(it->env->conf, rr);
+				if (copy != NULL && !ldns_rr_list_push_rr(set, copy))
+					ldns_rr_free(copy);
 			}
 		}
 		cache_rrset_store(it->env->cache, set, NULL, trust, clock_wall());
-		ldns_rr_list_free(set); /* the records belong to rrs */
+		ldns_rr_list_deep_free(set);
 	}
 }
 
@@ -107,6 +127,19 @@ static const ldns_rr *find_dname(const ldns_rr_list *sec, const uint8_t *name, c
 	return NULL;
 }
 
+/* name under a DNAME owned by its ancestor, rewritten into out (RFC 6672 §2.2); 0 if too long. */
+static size_t dname_rewrite(const ldns_rr *dname, const uint8_t *name, uint8_t *out)
+{
+	const uint8_t *target = iter__rdf_name(ldns_rr_rdf(dname, 0));
+	size_t keep = wire_dname_len(name) - wire_dname_len(iter__owner(dname));
+	size_t tlen = wire_dname_len(target);
+	if (keep + tlen > WIRE_DNAME_MAX)
+		return 0;
+	memmove(out, name, keep);
+	memcpy(out + keep, target, tlen);
+	return keep + tlen;
+}
+
 /*
  * Replace the owner suffix of name by the DNAME target and add the DNAME and
  * a CNAME we synthesise ourselves (RFC 6672 §3.3: the server's CNAME is not
@@ -114,15 +147,10 @@ static const ldns_rr *find_dname(const ldns_rr_list *sec, const uint8_t *name, c
  */
 static bool apply_dname(struct iter_task *t, const ldns_rr *dname, uint8_t *name)
 {
-	const uint8_t *owner = iter__owner(dname);
-	const uint8_t *target = iter__rdf_name(ldns_rr_rdf(dname, 0));
-	size_t keep = wire_dname_len(name) - wire_dname_len(owner);
-	size_t tlen = wire_dname_len(target);
-	if (keep + tlen > WIRE_DNAME_MAX)
-		return false;
 	uint8_t out[WIRE_DNAME_MAX];
-	memcpy(out, name, keep);
-	memcpy(out + keep, target, tlen);
+	size_t len = dname_rewrite(dname, name, out);
+	if (len == 0)
+		return false;
 	ldns_rr *cname = ldns_rr_new();
 	ldns_rr *dcopy = ldns_rr_clone(dname);
 	if (cname == NULL || dcopy == NULL) {
@@ -134,10 +162,10 @@ static bool apply_dname(struct iter_task *t, const ldns_rr *dname, uint8_t *name
 	ldns_rr_set_type(cname, LDNS_RR_TYPE_CNAME);
 	ldns_rr_set_class(cname, ldns_rr_get_class(dname));
 	ldns_rr_set_ttl(cname, ldns_rr_ttl(dname));
-	ldns_rr_push_rdf(cname, ldns_dname_new_frm_data((uint16_t)(keep + tlen), out));
+	ldns_rr_push_rdf(cname, ldns_dname_new_frm_data((uint16_t)len, out));
 	ldns_rr_list_push_rr(t->answer, dcopy);
 	ldns_rr_list_push_rr(t->answer, cname);
-	memcpy(name, out, keep + tlen);
+	memcpy(name, out, len);
 	return true;
 }
 
@@ -260,6 +288,73 @@ static enum iter_class classify_minimised(struct iter *it, struct iter_task *t)
 	return ITER_CLS_NODATA;
 }
 
+/* The next name of a chain at name: a covering DNAME first (RFC 6672 §3.4), else a CNAME. */
+static bool chain_next(const ldns_rr_list *ans, const uint8_t *name, uint8_t *next)
+{
+	const ldns_rr *cname = NULL;
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		const uint8_t *owner = iter__owner(rr);
+		if (ldns_rr_rd_count(rr) != 1)
+			continue;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME && !wire_dname_equal(name, owner) &&
+		    wire_dname_is_subdomain(name, owner))
+			return dname_rewrite(rr, name, next) > 0;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && wire_dname_equal(name, owner))
+			cname = rr;
+	}
+	if (cname == NULL)
+		return false;
+	const uint8_t *target = iter__rdf_name(ldns_rr_rdf(cname, 0));
+	memcpy(next, target, wire_dname_len(target));
+	return true;
+}
+
+/*
+ * The answer-section records on the chain of the question sent (borrowed):
+ * owned by the name asked or by a name its CNAME/DNAME chain leads to, and
+ * DNAMEs above those names. Only these are cached: other records, even of
+ * the same zone, are what a forged reply for a random name carries to
+ * poison the cache (the Kaminsky attack, CVE-2008-1447).
+ */
+static ldns_rr_list *answer_chain(const struct iter_task *t, unsigned max)
+{
+	const ldns_rr_list *ans = ldns_pkt_answer(t->reply);
+	size_t n = ans == NULL ? 0 : ldns_rr_list_rr_count(ans);
+	ldns_rr_list *keep = ldns_rr_list_new();
+	bool taken[n > 0 ? n : 1];
+	uint8_t name[WIRE_DNAME_MAX];
+	memset(taken, 0, sizeof(taken));
+	memcpy(name, t->sent_name, wire_dname_len(t->sent_name));
+	for (unsigned links = 0; keep != NULL && n > 0 && links <= max; links++) {
+		for (size_t i = 0; i < n; i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+			const uint8_t *owner = iter__owner(rr);
+			if (taken[i] || !(wire_dname_equal(owner, name) ||
+			                  (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DNAME &&
+			                   wire_dname_is_subdomain(name, owner))))
+				continue;
+			taken[i] = true;
+			ldns_rr_list_push_rr(keep, (ldns_rr *)rr);
+		}
+		if (!chain_next(ans, name, name))
+			break;
+	}
+	return keep;
+}
+
+/* The SOA records of the authority section (borrowed): all a negative answer may cache. */
+static ldns_rr_list *authority_soa(const struct iter_task *t)
+{
+	const ldns_rr_list *auth = ldns_pkt_authority(t->reply);
+	ldns_rr_list *keep = ldns_rr_list_new();
+	for (size_t i = 0; keep != NULL && auth != NULL && i < ldns_rr_list_rr_count(auth); i++) {
+		if (ldns_rr_get_type(ldns_rr_list_rr(auth, i)) == LDNS_RR_TYPE_SOA)
+			ldns_rr_list_push_rr(keep, ldns_rr_list_rr(auth, i));
+	}
+	return keep;
+}
+
 enum iter_class iter__classify(struct iter *it, struct iter_task *t)
 {
 	enum iter_class c = classify_rcode(t);
@@ -267,8 +362,9 @@ enum iter_class iter__classify(struct iter *it, struct iter_task *t)
 		return c;
 	bool aa = ldns_pkt_aa(t->reply);
 	const uint8_t *zone = t->dp->zone;
-	iter__cache_section(it, ldns_pkt_answer(t->reply), zone,
-	                    aa ? CACHE_TRUST_ANSWER_AA : CACHE_TRUST_ANSWER_NA);
+	ldns_rr_list *chain = answer_chain(t, it->env->conf->max_cname_chain);
+	iter__cache_section(it, chain, zone, aa ? CACHE_TRUST_ANSWER_AA : CACHE_TRUST_ANSWER_NA);
+	ldns_rr_list_free(chain);
 	if (!wire_dname_equal(t->sent_name, t->qname) || t->sent_type != t->qtype)
 		return classify_minimised(it, t);
 	enum chain_result cr = follow_chain(it, t);
@@ -286,8 +382,10 @@ enum iter_class iter__classify(struct iter *it, struct iter_task *t)
 	/* RFC 2308 §2.2: NODATA carries the SOA; an authoritative empty answer
 	 * without one is NODATA too, only not cacheable. */
 	if (has_type(ldns_pkt_authority(t->reply), LDNS_RR_TYPE_SOA) || (aa && cr == CHAIN_NONE)) {
-		iter__cache_section(it, ldns_pkt_authority(t->reply), zone,
+		ldns_rr_list *soa = authority_soa(t);
+		iter__cache_section(it, soa, zone,
 		                    aa ? CACHE_TRUST_AUTHORITY_AA : CACHE_TRUST_AUTHORITY_NA);
+		ldns_rr_list_free(soa);
 		take_soa(t);
 		return ITER_CLS_NODATA;
 	}

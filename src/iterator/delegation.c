@@ -156,6 +156,46 @@ struct iter_deleg *iter__deleg_from_hints(struct iter *it)
 	return dp;
 }
 
+/* True when name is one of the delegation's NS names. */
+static bool deleg_has_ns(const struct iter_deleg *dp, const uint8_t *name)
+{
+	for (unsigned i = 0; i < dp->n_ns; i++) {
+		if (wire_dname_equal(dp->ns[i].name, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Cache what a referral says about its own delegation only: the NS set of
+ * the cut and the addresses of those NS names. Other records, even inside
+ * the sender's bailiwick, are what a forged reply would carry to take over
+ * other zones (the Kaminsky attack, CVE-2008-1447): not cached.
+ */
+static void deleg_cache_referral(struct iter *it, const struct iter_deleg *dp,
+                                 const ldns_rr_list *auth, const ldns_rr_list *add,
+                                 const uint8_t *bailiwick)
+{
+	ldns_rr_list *ns = ldns_rr_list_new(), *glue = ldns_rr_list_new();
+	for (size_t i = 0; ns != NULL && auth != NULL && i < ldns_rr_list_rr_count(auth); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(auth, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS &&
+		    wire_dname_equal(iter__owner(rr), dp->zone))
+			ldns_rr_list_push_rr(ns, rr);
+	}
+	for (size_t i = 0; glue != NULL && add != NULL && i < ldns_rr_list_rr_count(add); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(add, i);
+		ldns_rr_type type = ldns_rr_get_type(rr);
+		if ((type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) &&
+		    deleg_has_ns(dp, iter__owner(rr)))
+			ldns_rr_list_push_rr(glue, rr);
+	}
+	iter__cache_section(it, ns, bailiwick, CACHE_TRUST_AUTHORITY_NA);
+	iter__cache_section(it, glue, bailiwick, CACHE_TRUST_GLUE);
+	ldns_rr_list_free(ns);
+	ldns_rr_list_free(glue);
+}
+
 struct iter_deleg *iter__deleg_from_referral(struct iter *it, const ldns_pkt *reply,
                                              const uint8_t *zone, const uint8_t *bailiwick)
 {
@@ -181,8 +221,7 @@ struct iter_deleg *iter__deleg_from_referral(struct iter *it, const ldns_pkt *re
 				iter__deleg_add_addr(it, dp, i, rr);
 		}
 	}
-	iter__cache_section(it, auth, bailiwick, CACHE_TRUST_AUTHORITY_NA);
-	iter__cache_section(it, add, bailiwick, CACHE_TRUST_GLUE);
+	deleg_cache_referral(it, dp, auth, add, bailiwick);
 	/* Cached addresses fill in NS names that came without glue. */
 	for (unsigned i = 0; i < dp->n_ns; i++)
 		deleg_cached_addrs(it, dp, i);

@@ -116,6 +116,33 @@ static bool hints_usable(const struct iter_hints *h)
 	return false;
 }
 
+/*
+ * Skip blank and comment lines, counting them, so that *line is the line
+ * the next record starts on: ldns also skips the blank lines after a
+ * record, so the count it leaves is not the line of the record it read.
+ */
+static void skip_blank_lines(FILE *fp, int *line)
+{
+	for (;;) {
+		long at = ftell(fp);
+		int c;
+		do
+			c = fgetc(fp);
+		while (c == ' ' || c == '\t' || c == '\r');
+		if (c == ';') {
+			while (c != EOF && c != '\n')
+				c = fgetc(fp);
+		}
+		if (c == EOF)
+			return;
+		if (c != '\n') {
+			fseek(fp, at, SEEK_SET);
+			return;
+		}
+		(*line)++;
+	}
+}
+
 static int hints_file(struct iter_hints *h, const char *path, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
@@ -126,21 +153,26 @@ static int hints_file(struct iter_hints *h, const char *path, char *err, size_t 
 	uint32_t ttl = 3600000;
 	ldns_rdf *origin = NULL, *prev = NULL;
 	int line = 1, rc = 0;
-	while (!feof(fp)) {
+	for (;;) {
+		skip_blank_lines(fp, &line);
+		if (feof(fp))
+			break;
 		ldns_rr *rr = NULL;
+		int start = line;
 		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
 		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
 		    st == LDNS_STATUS_SYNTAX_ORIGIN || st == LDNS_STATUS_SYNTAX_INCLUDE)
 			continue;
 		if (st != LDNS_STATUS_OK) {
-			snprintf(err, errlen, "%s:%d: %s", path, line, ldns_get_errorstr_by_id(st));
+			snprintf(err, errlen, "%s:%d: %s", path, start,
+			         ldns_get_errorstr_by_id(st));
 			rc = ERR_SYNTAX;
 			break;
 		}
 		const char *why = hints_take(h, rr);
 		if (why != NULL) {
 			ldns_rr_free(rr);
-			snprintf(err, errlen, "%s:%d: %s", path, line, why);
+			snprintf(err, errlen, "%s:%d: %s", path, start, why);
 			rc = ERR_SYNTAX;
 			break;
 		}

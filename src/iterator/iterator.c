@@ -296,44 +296,73 @@ static bool resolving(struct iter *it, const uint8_t *name)
 	return false;
 }
 
+/* An address of this family is already known for NS name index i. */
+static bool ns_has_family(const struct iter_deleg *dp, unsigned i, int family)
+{
+	for (unsigned k = 0; k < dp->n_srv; k++) {
+		if (dp->srv[k].ns == i && sa_family(&dp->srv[k].addr) == family)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The NS name and type to look up next, -1 when none: names with no address
+ * at all first, so that max-ns-lookups is not spent on names the glue already
+ * gave an address for; never a family the delegation already has for a name.
+ */
+static int ns_lookup_pick(struct iter *it, const struct iter_deleg *dp, uint16_t *type)
+{
+	const struct conf *conf = it->env->conf;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < dp->n_ns; i++) {
+			const struct iter_ns *ns = &dp->ns[i];
+			bool has4 = ns_has_family(dp, i, AF_INET);
+			bool has6 = ns_has_family(dp, i, AF_INET6);
+			/* An NS name inside the zone without glue cannot be found through it. */
+			if (wire_dname_is_subdomain(ns->name, dp->zone) ||
+			    resolving(it, ns->name) || (pass == 0 && (has4 || has6)))
+				continue;
+			*type = LDNS_RR_TYPE_A;
+			if (!ns->looked_up_a && conf->do_ip4 && !has4)
+				return (int)i;
+			*type = LDNS_RR_TYPE_AAAA;
+			if (!ns->looked_up_aaaa && conf->do_ip6 && !has6)
+				return (int)i;
+		}
+	}
+	return -1;
+}
+
 /* Start a sub-question for an NS address: 1 started, 0 nothing to look up, <0 limit. */
 static int start_ns_lookup(struct iter *it, struct iter_task *t)
 {
 	const struct conf *conf = it->env->conf;
 	struct iter_deleg *dp = t->dp;
-	for (unsigned i = 0; i < dp->n_ns; i++) {
-		struct iter_ns *ns = &dp->ns[i];
-		uint16_t type;
-		/* An NS name inside the zone without glue cannot be found through it. */
-		if (wire_dname_is_subdomain(ns->name, dp->zone) || resolving(it, ns->name))
-			continue;
-		if (!ns->looked_up_a && conf->do_ip4)
-			type = LDNS_RR_TYPE_A;
-		else if (!ns->looked_up_aaaa && conf->do_ip6)
-			type = LDNS_RR_TYPE_AAAA;
-		else
-			continue;
-		if (dp->ns_lookups >= conf->max_ns_lookups) {
-			it->env->stats->limits[STATS_LIMIT_NS_LOOKUPS]++;
-			return -1;
-		}
-		if (it->budget->subqueries >= conf->max_subqueries) {
-			iter_limit(it, STATS_LIMIT_SUBQUERIES, "sub-query limit reached");
-			return -1;
-		}
-		if (!task_push(it, ITER_TASK_NS_ADDR, ns->name, type))
-			return 0;
-		if (type == LDNS_RR_TYPE_A)
-			ns->looked_up_a = true;
-		else
-			ns->looked_up_aaaa = true;
-		dp->ns_lookups++;
-		it->budget->subqueries++;
-		iter__top(it)->parent_ns = i;
-		t->state = ITER_ST_WAIT_SUB;
-		return 1;
+	uint16_t type;
+	int i = ns_lookup_pick(it, dp, &type);
+	if (i < 0)
+		return 0;
+	if (dp->ns_lookups >= conf->max_ns_lookups) {
+		it->env->stats->limits[STATS_LIMIT_NS_LOOKUPS]++;
+		return -1;
 	}
-	return 0;
+	if (it->budget->subqueries >= conf->max_subqueries) {
+		iter_limit(it, STATS_LIMIT_SUBQUERIES, "sub-query limit reached");
+		return -1;
+	}
+	struct iter_ns *ns = &dp->ns[i];
+	if (!task_push(it, ITER_TASK_NS_ADDR, ns->name, type))
+		return 0;
+	if (type == LDNS_RR_TYPE_A)
+		ns->looked_up_a = true;
+	else
+		ns->looked_up_aaaa = true;
+	dp->ns_lookups++;
+	it->budget->subqueries++;
+	iter__top(it)->parent_ns = (unsigned)i;
+	t->state = ITER_ST_WAIT_SUB;
+	return 1;
 }
 
 static size_t build_query(struct iter_task *t, uint16_t udp_size)
@@ -449,12 +478,42 @@ static void qmin_next(struct iter_task *t)
 	t->state = ITER_ST_SELECT;
 }
 
+/* True when name is the target of an NS record of rrs. */
+static bool is_ns_target(const ldns_rr_list *rrs, const uint8_t *name)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(rrs); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS && ldns_rr_rd_count(rr) == 1 &&
+		    wire_dname_equal(iter__rdf_name(ldns_rr_rdf(rr, 0)), name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * An NS answer (priming, RFC 8109) comes with the servers' addresses: cache
+ * those, and only those, as glue. Other additional records are what a
+ * forged reply would carry to re-address other servers (the Kaminsky attack, CVE-2008-1447).
+ */
+static void cache_ns_addrs(struct iter *it, struct iter_task *t)
+{
+	const ldns_rr_list *add = ldns_pkt_additional(t->reply);
+	ldns_rr_list *glue = ldns_rr_list_new();
+	for (size_t i = 0; glue != NULL && add != NULL && i < ldns_rr_list_rr_count(add); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(add, i);
+		ldns_rr_type type = ldns_rr_get_type(rr);
+		if ((type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) &&
+		    is_ns_target(t->answer, iter__owner(rr)))
+			ldns_rr_list_push_rr(glue, rr);
+	}
+	iter__cache_section(it, glue, t->dp->zone, CACHE_TRUST_GLUE);
+	ldns_rr_list_free(glue);
+}
+
 static void on_answer(struct iter *it, struct iter_task *t)
 {
-	/* The root NS set from priming comes with the root servers' addresses. */
 	if (t->qtype == LDNS_RR_TYPE_NS)
-		iter__cache_section(it, ldns_pkt_additional(t->reply), t->dp->zone,
-		                    CACHE_TRUST_GLUE);
+		cache_ns_addrs(it, t);
 	if (!chain_too_long(it, t))
 		task_finish(t, LDNS_RCODE_NOERROR);
 }
