@@ -638,7 +638,15 @@ static bool reply_matches(const struct iter_task *t, const uint8_t *wire, size_t
 	uint8_t name[WIRE_DNAME_MAX];
 	size_t pos = WIRE_HDR_LEN, nlen;
 	if (len < WIRE_HDR_LEN || wire_read_u16(wire) != t->sent_id ||
-	    !(wire_read_u16(wire + 2) & WIRE_FLAG_QR) || wire_read_u16(wire + 4) != 1)
+	    !(wire_read_u16(wire + 2) & WIRE_FLAG_QR))
+		return false;
+	/* Servers from before EDNS may answer an OPT with a bare FORMERR or
+	 * NOTIMP header (RFC 6891 §7); address, port and ID still match. */
+	uint16_t rcode = wire_read_u16(wire + 2) & 0x000fu;
+	if (wire_read_u16(wire + 4) == 0 && t->edns &&
+	    (rcode == WIRE_RCODE_FORMERR || rcode == WIRE_RCODE_NOTIMP))
+		return true;
+	if (wire_read_u16(wire + 4) != 1)
 		return false;
 	if (wire_dname_unpack(wire, len, &pos, name, &nlen) != 0 || pos + 4 > len)
 		return false;

@@ -33,7 +33,8 @@ static unsigned select_gather(struct iter *it, struct iter_deleg *dp, uint64_t n
 		if (!allow_avoided && info.avoid_until > now_ms)
 			continue;
 		out[n].index = (int)i;
-		out[n].srtt = info.srtt_ms;
+		/* A server that just timed out ranks by its backed-off RTO. */
+		out[n].srtt = info.timeouts > 0 ? infra_rto_ms(&info) : info.srtt_ms;
 		tries[n] = s->tries;
 		if (s->tries < min_tries)
 			min_tries = s->tries;

@@ -438,8 +438,12 @@ static ldns_pkt *reply_new(const ldns_pkt *q, const ldns_rr *question)
 static ldns_pkt *server_reply(const struct fake_server *s, const ldns_pkt *q, bool tcp)
 {
 	const ldns_rr *question = ldns_rr_list_rr(ldns_pkt_question(q), 0);
-	ldns_pkt *p = reply_new(q, question);
 	bool edns = ldns_pkt_edns(q);
+	ldns_pkt *p = reply_new(q, s->mode == FAKE_FORMERR_BARE && edns ? NULL : question);
+	if (s->mode == FAKE_FORMERR_BARE && edns) {
+		ldns_pkt_set_rcode(p, LDNS_RCODE_FORMERR);
+		return p;
+	}
 	if (s->mode == FAKE_FORMERR_EDNS && edns) {
 		ldns_pkt_set_rcode(p, LDNS_RCODE_FORMERR);
 		return p;

@@ -34,6 +34,7 @@ enum fake_mode {
 	FAKE_DEAD,           /* never answers: the query times out */
 	FAKE_CONN_REFUSED,   /* the send fails at once (ICMP or TCP RST) */
 	FAKE_FORMERR_EDNS,   /* FORMERR, without OPT, to any query with an OPT record */
+	FAKE_FORMERR_BARE,   /* as FAKE_FORMERR_EDNS, and no question section (old servers) */
 	FAKE_TC_UDP,         /* TC=1 and empty sections over UDP, the full answer over TCP */
 	FAKE_SERVFAIL,       /* SERVFAIL to everything */
 	FAKE_LAME,           /* REFUSED to everything */

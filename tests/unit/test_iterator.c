@@ -702,6 +702,19 @@ static void test_iter_truncated_retried_over_tcp(void **state)
 	ldns_pkt_free(p);
 }
 
+/* Servers that predate EDNS often send FORMERR with no question at all. */
+static void test_iter_formerr_without_question_retried_without_edns(void **state)
+{
+	struct fx *f = *state;
+	fake_server_mode(f->leaf, FAKE_FORMERR_BARE);
+	ldns_pkt *p = resolve(f, "www.example.test.", LDNS_RR_TYPE_A, NULL, NULL);
+	assert_true(fake_pkt_has(p, LDNS_SECTION_ANSWER, "www.example.test. IN A 192.0.2.80"));
+	ldns_pkt_free(p);
+	assert_int_equal(fake_server_queries(f->leaf), 2);
+	assert_int_equal(f->env.stats.upstream_edns_fallback, 1);
+	assert_int_equal(f->env.stats.upstream_timeouts, 0);
+}
+
 static void test_iter_formerr_retried_without_edns(void **state)
 {
 	struct fx *f = *state;
@@ -1113,6 +1126,24 @@ static void test_iter__select_server_prefers_low_srtt(void **state)
 	iter_free(s.it);
 }
 
+/* A fast server that just timed out ranks behind a slower one that answers. */
+static void test_iter__select_server_timeout_ranks_by_backoff(void **state)
+{
+	struct fx *f = *state;
+	struct sel s;
+	sel_init(f, &s, 2);
+	uint64_t now = clock_mono_ms();
+	infra_rtt_update(f->env.infra, &s.dp.srv[0].addr, 5, now);
+	infra_rtt_update(f->env.infra, &s.dp.srv[1].addr, 80, now);
+	infra_timeout(f->env.infra, &s.dp.srv[0].addr, now);
+	infra_timeout(f->env.infra, &s.dp.srv[0].addr, now);
+	unsigned picks[2] = {0, 0};
+	for (unsigned i = 0; i < SELECT_ROUNDS; i++)
+		picks[iter__select_server(s.it, &s.dp, now)]++;
+	assert_true(picks[1] >= SELECT_ROUNDS * 3 / 4);
+	iter_free(s.it);
+}
+
 static void test_iter__select_server_never_lame(void **state)
 {
 	struct fx *f = *state;
@@ -1207,6 +1238,7 @@ int main(void)
 	        T(test_iter_ns_lookup_prefers_names_without_address),
 	        T(test_iter_truncated_retried_over_tcp),
 	        T(test_iter_formerr_retried_without_edns),
+	        T(test_iter_formerr_without_question_retried_without_edns),
 	        T(test_iter_on_reply_wrong_question_mismatch),
 	        T(test_iter_on_reply_wrong_id_mismatch),
 	        T(test_iter_servfail_server_skipped),
@@ -1226,6 +1258,7 @@ int main(void)
 	        T(test_iter_second_name_uses_cached_cut),
 	        T(test_iter__select_server_prefers_low_srtt),
 	        T(test_iter__select_server_never_lame),
+	        T(test_iter__select_server_timeout_ranks_by_backoff),
 	        T(test_iter__select_server_none_left),
 	        T(test_iter__select_server_avoided_only_as_last_resort),
 	        T(test_iter__select_server_every_server_once_first),
