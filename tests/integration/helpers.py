@@ -125,6 +125,19 @@ class Resolver:
             self.proc.wait(STOP_TIMEOUT)
             self.proc = None
 
+    @property
+    def pid(self):
+        """The daemon's process id (None when not running)."""
+        return self.proc.pid if self.proc is not None else None
+
+    def status_kib(self, field='VmRSS'):
+        """A memory field of /proc/PID/status (VmRSS, VmHWM, ...) in KiB."""
+        with open('/proc/%d/status' % self.pid) as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1])
+        raise KeyError(field)
+
     def log_tail(self, lines=40):
         text = ''
         for path in (self.outfile, self.logfile):

@@ -94,6 +94,11 @@ def _big_txt_strings():
     return out
 
 
+def _fill_txt_string():
+    """One 200-character string for the wildcard TXT of fill.lab."""
+    return 'fill-' + ''.join(chr(ord('a') + j % 26) for j in range(195))
+
+
 def plan():
     """The world: (zones, extra servers {addr: software}, dead addresses, facts)."""
     zones = []
@@ -112,6 +117,8 @@ def plan():
     dead_addr = '127.0.9.9'
     lame_addr = '127.0.3.7'
     silent_addr = '127.0.9.10'
+    fill_a = '192.0.2.1'
+    fill_txt = _fill_txt_string()
 
     add_zone('.', [('a.root-servers.lab.', '127.0.1.1'),
                    ('b.root-servers.lab.', '127.0.1.2')],
@@ -164,6 +171,11 @@ def plan():
     # An unsigned zone under the opt-out TLD (an insecure delegation).
     add_zone('insecure.lab.', [('ns1.insecure.lab.', '127.0.3.8')],
              signed=False, records=['www A 192.0.2.80'])
+    # Wildcards (RFC 4592): any number of distinct names that resolve, to
+    # fill a cache (test_memory.py).
+    add_zone('fill.lab.', [('ns1.fill.lab.', '127.0.3.9')],
+             alg=ALG_ECDSAP256, denial='nsec',
+             records=['* A ' + fill_a, '* TXT "%s"' % fill_txt])
 
     # Up but authoritative for nothing; bound but never answering.
     extra_servers = {lame_addr: 'nsd', silent_addr: 'silent'}
@@ -189,6 +201,9 @@ def plan():
         'glueless': {'name': 'www.glueless.example.', 'A': ['192.0.2.50']},
         'lame': {'name': 'www.lame.lab.', 'A': ['192.0.2.60']},
         'insecure': {'name': 'www.insecure.lab.', 'A': ['192.0.2.80']},
+        # Every name below the zone but ns1.fill.lab. is a wildcard answer.
+        'fill': {'zone': 'fill.lab.', 'wildcard': '*.fill.lab.',
+                 'A': [fill_a], 'TXT': [fill_txt]},
         'nxdomain': [
             {'name': 'nx.plain.lab.', 'zone': 'plain.lab.'},  # NSEC
             {'name': 'nx.big.example.', 'zone': 'big.example.'},  # NSEC3
