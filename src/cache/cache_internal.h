@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "mangrove/cache.h"
+#include "mangrove/lru.h"
 
 /* First key byte: what kind of entry a key names. */
 #define CACHE__KIND_MSG   0x01u
@@ -34,8 +35,7 @@
  */
 struct cache__entry {
 	struct cache__entry *hnext; /* hash chain */
-	struct cache__entry *prev;  /* LRU list, most recently used first */
-	struct cache__entry *next;
+	struct lru_node lru;
 	uint64_t hash;
 	time_t expiry; /* unusable from this second on */
 	uint32_t vlen;

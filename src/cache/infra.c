@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mangrove/hash.h"
+#include "mangrove/lru.h"
 #include "cache_internal.h"
 #include "mangrove/random.h"
 #include "mangrove/wire.h"
@@ -42,8 +43,7 @@ struct infra_lame {
 
 struct infra_entry {
 	struct infra_entry *hnext;
-	struct infra_entry *prev; /* LRU, most recently used first */
-	struct infra_entry *next;
+	struct lru_node lru;
 	uint64_t hash;
 	uint64_t expiry_ms;
 	uint8_t key[INFRA_KEY_LEN];
@@ -55,8 +55,7 @@ struct infra_shard {
 	pthread_mutex_t lock;
 	struct infra_entry **buckets;
 	size_t nbuckets; /* a power of two */
-	struct infra_entry *lru_head;
-	struct infra_entry *lru_tail;
+	struct lru lru;  /* most recently used first */
 	size_t count;
 	size_t cap;
 } __attribute__((aligned(64)));
@@ -76,30 +75,6 @@ static void entry_free(struct infra_entry *e)
 
 /* ---- one shard; these run with s->lock held ---- */
 
-static void lru_unlink(struct infra_shard *s, struct infra_entry *e)
-{
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		s->lru_head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		s->lru_tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_push_front(struct infra_shard *s, struct infra_entry *e)
-{
-	e->prev = NULL;
-	e->next = s->lru_head;
-	if (s->lru_head != NULL)
-		s->lru_head->prev = e;
-	s->lru_head = e;
-	if (s->lru_tail == NULL)
-		s->lru_tail = e;
-}
-
 static struct infra_entry **chain_find(struct infra_shard *s, uint64_t hash, const uint8_t *key)
 {
 	struct infra_entry **pp = &s->buckets[hash & (s->nbuckets - 1)];
@@ -112,7 +87,7 @@ static void shard_remove(struct infra_shard *s, struct infra_entry *e)
 {
 	struct infra_entry **pp = chain_find(s, e->hash, e->key);
 	*pp = e->hnext;
-	lru_unlink(s, e);
+	lru_unlink(&s->lru, &e->lru);
 	s->count--;
 	entry_free(e);
 }
@@ -122,15 +97,15 @@ static struct infra_entry *shard_create(struct infra_shard *s, uint64_t hash, co
 	struct infra_entry *e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return NULL;
-	while (s->count >= s->cap && s->lru_tail != NULL)
-		shard_remove(s, s->lru_tail);
+	while (s->count >= s->cap && s->lru.tail != NULL)
+		shard_remove(s, lru_entry(s->lru.tail, struct infra_entry, lru));
 	e->hash = hash;
 	memcpy(e->key, key, INFRA_KEY_LEN);
 	e->srv.srtt_ms = INFRA_UNKNOWN_SRTT_MS;
 	struct infra_entry **head = &s->buckets[hash & (s->nbuckets - 1)];
 	e->hnext = *head;
 	*head = e;
-	lru_push_front(s, e);
+	lru_push_front(&s->lru, &e->lru);
 	s->count++;
 	return e;
 }
@@ -179,8 +154,7 @@ static struct infra_entry *entry_lock(struct infra *inf, const struct sa *addr, 
 		pthread_mutex_unlock(&s->lock);
 		return NULL;
 	}
-	lru_unlink(s, e);
-	lru_push_front(s, e);
+	lru_touch(&s->lru, &e->lru);
 	if (create)
 		e->expiry_ms = now_ms + INFRA_HOST_TTL_MS;
 	*sp = s;
@@ -400,11 +374,11 @@ void infra_free(struct infra *inf)
 		return;
 	for (unsigned i = 0; i < inf->nshards; i++) {
 		struct infra_shard *s = &inf->shards[i];
-		struct infra_entry *e = s->lru_head;
-		while (e != NULL) {
-			struct infra_entry *next = e->next;
-			entry_free(e);
-			e = next;
+		struct lru_node *n = s->lru.head;
+		while (n != NULL) {
+			struct lru_node *next = n->next;
+			entry_free(lru_entry(n, struct infra_entry, lru));
+			n = next;
 		}
 		free(s->buckets);
 		pthread_mutex_destroy(&s->lock);

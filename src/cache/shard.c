@@ -26,8 +26,7 @@ struct cache_shard {
 	pthread_mutex_t lock;
 	struct cache__entry **buckets;
 	size_t nbuckets; /* a power of two */
-	struct cache__entry *lru_head;
-	struct cache__entry *lru_tail;
+	struct lru lru;  /* most recently used first */
 	uint64_t budget;
 	uint64_t entries;
 	uint64_t bytes; /* entries plus the bucket array */
@@ -85,6 +84,16 @@ static void free_chain(struct cache__entry *e)
 	}
 }
 
+/* Free every entry of an LRU list taken out of its shard. */
+static void free_lru(struct lru_node *n)
+{
+	while (n != NULL) {
+		struct lru_node *next = n->next;
+		free(lru_entry(n, struct cache__entry, lru));
+		n = next;
+	}
+}
+
 /* ---- one shard; every function here runs with s->lock held ---- */
 
 static struct cache_shard *shard_of(struct cache *c, uint64_t hash)
@@ -105,37 +114,13 @@ static struct cache__entry **chain_find(struct cache_shard *s, uint64_t hash, co
 	return pp;
 }
 
-static void lru_unlink(struct cache_shard *s, struct cache__entry *e)
-{
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		s->lru_head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		s->lru_tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_push_front(struct cache_shard *s, struct cache__entry *e)
-{
-	e->prev = NULL;
-	e->next = s->lru_head;
-	if (s->lru_head != NULL)
-		s->lru_head->prev = e;
-	s->lru_head = e;
-	if (s->lru_tail == NULL)
-		s->lru_tail = e;
-}
-
 /* Take e out of the shard (pp points at the chain link to it) and onto *garbage. */
 static void shard_unlink(struct cache_shard *s, struct cache__entry **pp,
                          struct cache__entry **garbage)
 {
 	struct cache__entry *e = *pp;
 	*pp = e->hnext;
-	lru_unlink(s, e);
+	lru_unlink(&s->lru, &e->lru);
 	s->entries--;
 	s->bytes -= cache__entry_size(e->klen, e->vlen);
 	e->hnext = *garbage;
@@ -144,7 +129,7 @@ static void shard_unlink(struct cache_shard *s, struct cache__entry **pp,
 
 static void shard_evict_lru(struct cache_shard *s, struct cache__entry **garbage)
 {
-	struct cache__entry *e = s->lru_tail;
+	struct cache__entry *e = lru_entry(s->lru.tail, struct cache__entry, lru);
 	struct cache__entry **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -204,7 +189,7 @@ int cache__insert(struct cache *c, struct cache__entry *e, time_t now, cache__ke
 		if (*pp != NULL)
 			shard_unlink(s, pp, &garbage);
 		shard_grow(s);
-		while (s->bytes + need > s->budget && s->lru_tail != NULL)
+		while (s->bytes + need > s->budget && s->lru.tail != NULL)
 			shard_evict_lru(s, &garbage);
 		if (s->bytes + need > s->budget)
 			rc = ERR_SPACE;
@@ -213,7 +198,7 @@ int cache__insert(struct cache *c, struct cache__entry *e, time_t now, cache__ke
 		struct cache__entry **head = &s->buckets[e->hash & (s->nbuckets - 1)];
 		e->hnext = *head;
 		*head = e;
-		lru_push_front(s, e);
+		lru_push_front(&s->lru, &e->lru);
 		s->entries++;
 		s->bytes += need;
 		s->inserts++;
@@ -242,8 +227,7 @@ int cache__lookup(struct cache *c, const uint8_t *key, size_t klen, time_t now, 
 		s->misses++;
 		rc = ERR_NOTFOUND;
 	} else {
-		lru_unlink(s, e);
-		lru_push_front(s, e);
+		lru_touch(&s->lru, &e->lru);
 		s->hits++;
 		rc = read(e, now, arg);
 	}
@@ -295,12 +279,7 @@ static int shard_init(struct cache_shard *s, uint64_t budget)
 
 static void shard_deinit(struct cache_shard *s)
 {
-	struct cache__entry *e = s->lru_head;
-	while (e != NULL) {
-		struct cache__entry *next = e->next;
-		free(e);
-		e = next;
-	}
+	free_lru(s->lru.head);
 	free(s->buckets);
 	pthread_mutex_destroy(&s->lock);
 }
@@ -344,17 +323,13 @@ void cache_flush(struct cache *c)
 	for (unsigned i = 0; i < c->nshards; i++) {
 		struct cache_shard *s = &c->shards[i];
 		pthread_mutex_lock(&s->lock);
-		struct cache__entry *list = s->lru_head;
-		s->lru_head = s->lru_tail = NULL;
+		struct lru_node *list = s->lru.head;
+		s->lru.head = s->lru.tail = NULL;
 		memset(s->buckets, 0, s->nbuckets * sizeof(*s->buckets));
 		s->bytes = s->nbuckets * sizeof(*s->buckets);
 		s->entries = 0;
 		pthread_mutex_unlock(&s->lock);
-		while (list != NULL) {
-			struct cache__entry *next = list->next;
-			free(list);
-			list = next;
-		}
+		free_lru(list);
 	}
 }
 
