@@ -600,6 +600,19 @@ static int worker_alloc(struct net_worker *w, size_t n_addrs)
 	return net__tcp_clients_init(w);
 }
 
+/* Free what worker_alloc() allocated, and the worker (its loop is closed or never ran). */
+static void worker_release(struct net_worker *w)
+{
+	net__tcp_clients_free(w);
+	free(w->flights);
+	free(w->rx);
+	free(w->up_rx);
+	free(w->reply);
+	free(w->udp);
+	free(w->tcp);
+	free(w);
+}
+
 /* Put worker id's sockets on the loop; the fds are the worker's from here on. */
 static int worker_take_sockets(struct net_worker *w, struct net_listeners *l, char *err,
                                size_t errlen)
@@ -649,14 +662,7 @@ struct net_worker *net_worker_new(unsigned id, const struct req_env *env, struct
 	rnd_bytes(w->hash_key, sizeof(w->hash_key));
 	if (worker_alloc(w, l->n_addrs) != 0 || uv_loop_init(&w->loop) != 0) {
 		snprintf(err, errlen, "cannot create worker %u: %s", id, err_str(ERR_NOMEM));
-		net__tcp_clients_free(w);
-		free(w->flights);
-		free(w->rx);
-		free(w->up_rx);
-		free(w->reply);
-		free(w->udp);
-		free(w->tcp);
-		free(w);
+		worker_release(w);
 		return NULL;
 	}
 	uv_async_init(&w->loop, &w->stop_async, stop_cb);
@@ -710,14 +716,7 @@ void net_worker_free(struct net_worker *w)
 	}
 	if (uv_loop_close(&w->loop) != 0)
 		log_warn("worker %u: handles still open at exit", w->id);
-	net__tcp_clients_free(w);
-	free(w->flights);
-	free(w->rx);
-	free(w->up_rx);
-	free(w->reply);
-	free(w->udp);
-	free(w->tcp);
-	free(w);
+	worker_release(w);
 }
 
 const struct stats *net_worker_stats(const struct net_worker *w)
