@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "../../src/iterator/iter_internal.h"
+#include "alloc_count.h"
 #include "fake_auth.h"
 #include "mangrove/cache.h"
 #include "mangrove/clock.h"
@@ -332,6 +333,35 @@ static void test_req_cache_answer_hit_counts(void **state)
 	free(c.wire);
 }
 
+/* DESIGN.md "The hot path": parse, cache copy and reply finishing allocate nothing. */
+static void test_req_cache_answer_no_alloc(void **state)
+{
+#ifdef COUNT_ALLOCS
+	struct fx *f = *state;
+	store_answer(f, "www.example.test.", 0, 300);
+	struct client_query c;
+	client_query(&c, "www.EXAMPLE.test.", LDNS_RR_TYPE_A, 7, true, true, false);
+	uint8_t out[4096];
+	struct wire_query q;
+	alloc_calls = 0;
+	alloc_counting = 1;
+	int rc = wire_query_parse(c.wire, c.len, &q);
+	size_t n = req_cache_answer(&f->env.env, &q, 1232, out, sizeof(out));
+	alloc_counting = 0;
+	assert_int_equal(rc, 0);
+	assert_true(n > 0);
+	assert_int_equal(alloc_calls, 0);
+	/* The counter is live: a miss that builds an answer would be seen. */
+	alloc_counting = 1;
+	store_answer(f, "other.example.test.", 0, 300);
+	alloc_counting = 0;
+	assert_true(alloc_calls > 0);
+	free(c.wire);
+#else
+	skip();
+#endif
+}
+
 static void test_req_cache_answer_miss_counts(void **state)
 {
 	struct fx *f = *state;
@@ -644,6 +674,7 @@ int main(void)
 	        cmocka_unit_test(test_req_reply_finish_short_answer_fails),
 	        T(test_req_cache_answer_hit_counts),
 	        T(test_req_cache_answer_miss_counts),
+	        T(test_req_cache_answer_no_alloc),
 	        T(test_req_cache_answer_cd_is_another_entry),
 	        T(test_req_cache_answer_expires),
 	        T(test_req_answer_ttl_capped_by_cache_max_ttl),
