@@ -51,6 +51,14 @@ static ldns_rr *clamped_clone(const struct conf *conf, const ldns_rr *rr)
 	return copy;
 }
 
+/* The type an RRSIG covers, 0 when it is not a well-formed RRSIG. */
+static uint16_t rrsig_covers(const ldns_rr *rr)
+{
+	if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG || ldns_rr_rd_count(rr) < 8)
+		return 0;
+	return ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
+}
+
 void iter__cache_section(struct iter *it, const ldns_rr_list *rrs, const uint8_t *zone,
                          enum cache_trust trust)
 {
@@ -77,19 +85,41 @@ void iter__cache_section(struct iter *it, const ldns_rr_list *rrs, const uint8_t
 					ldns_rr_free(copy);
 			}
 		}
-		cache_rrset_store(it->env->cache, set, NULL, trust, clock_wall());
+		ldns_rr_list *sigs = ldns_rr_list_new();
+		for (size_t j = 0; sigs != NULL && j < n; j++) {
+			const ldns_rr *rr = ldns_rr_list_rr(rrs, j);
+			if (rrsig_covers(rr) != type ||
+			    !wire_dname_equal(iter__owner(rr), iter__owner(first)))
+				continue;
+			ldns_rr *copy = clamped_clone(it->env->conf, rr);
+			if (copy != NULL && !ldns_rr_list_push_rr(sigs, copy))
+				ldns_rr_free(copy);
+		}
+		cache_rrset_store(it->env->cache, set,
+		                  sigs != NULL && ldns_rr_list_rr_count(sigs) > 0 ? sigs : NULL,
+		                  trust, clock_wall());
 		ldns_rr_list_deep_free(set);
+		ldns_rr_list_deep_free(sigs);
 	}
 }
 
-/* Copy into dst every record of sec with this owner and type that lies in zone. */
+/* Is rr of this type, or an RRSIG over this type (kept for the validator)? */
+static bool rr_is_type(const ldns_rr *rr, uint16_t type)
+{
+	return ldns_rr_get_type(rr) == type || rrsig_covers(rr) == type;
+}
+
+/*
+ * Copy into dst every record of sec with this owner and type that lies in
+ * zone, with the RRSIGs over them. Returns how many records of the type.
+ */
 static size_t take_rrset(ldns_rr_list *dst, const ldns_rr_list *sec, const uint8_t *owner,
                          uint16_t type, const uint8_t *zone)
 {
 	size_t found = 0;
 	for (size_t i = 0; sec != NULL && i < ldns_rr_list_rr_count(sec); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(sec, i);
-		if (ldns_rr_get_type(rr) != type || !wire_dname_equal(iter__owner(rr), owner) ||
+		if (!rr_is_type(rr, type) || !wire_dname_equal(iter__owner(rr), owner) ||
 		    !rr_in_zone(rr, zone))
 			continue;
 		ldns_rr *copy = ldns_rr_clone(rr);
@@ -97,7 +127,7 @@ static size_t take_rrset(ldns_rr_list *dst, const ldns_rr_list *sec, const uint8
 			ldns_rr_free(copy);
 			break;
 		}
-		found++;
+		found += ldns_rr_get_type(rr) == type;
 	}
 	return found;
 }
@@ -152,18 +182,16 @@ static bool apply_dname(struct iter_task *t, const ldns_rr *dname, uint8_t *name
 	if (len == 0)
 		return false;
 	ldns_rr *cname = ldns_rr_new();
-	ldns_rr *dcopy = ldns_rr_clone(dname);
-	if (cname == NULL || dcopy == NULL) {
-		ldns_rr_free(cname);
-		ldns_rr_free(dcopy);
+	if (cname == NULL)
 		return false;
-	}
 	ldns_rr_set_owner(cname, ldns_dname_new_frm_data((uint16_t)wire_dname_len(name), name));
 	ldns_rr_set_type(cname, LDNS_RR_TYPE_CNAME);
 	ldns_rr_set_class(cname, ldns_rr_get_class(dname));
 	ldns_rr_set_ttl(cname, ldns_rr_ttl(dname));
 	ldns_rr_push_rdf(cname, ldns_dname_new_frm_data((uint16_t)len, out));
-	ldns_rr_list_push_rr(t->answer, dcopy);
+	/* The DNAME with its RRSIGs; the synthesised CNAME has none (RFC 6672 §5.3.1). */
+	take_rrset(t->answer, ldns_pkt_answer(t->reply), iter__owner(dname), LDNS_RR_TYPE_DNAME,
+	           t->dp->zone);
 	ldns_rr_list_push_rr(t->answer, cname);
 	memcpy(name, out, len);
 	return true;
@@ -194,12 +222,9 @@ static enum chain_result follow_chain(struct iter *it, struct iter_task *t)
 		} else if (t->qtype != LDNS_RR_TYPE_CNAME &&
 		           (rr = find_rr(ans, t->qname, LDNS_RR_TYPE_CNAME, zone)) != NULL &&
 		           ldns_rr_rd_count(rr) == 1) {
-			ldns_rr *copy = ldns_rr_clone(rr);
-			if (copy == NULL || !ldns_rr_list_push_rr(t->answer, copy)) {
-				ldns_rr_free(copy);
-				break;
-			}
 			const uint8_t *target = iter__rdf_name(ldns_rr_rdf(rr, 0));
+			if (take_rrset(t->answer, ans, t->qname, LDNS_RR_TYPE_CNAME, zone) == 0)
+				break;
 			memmove(t->qname, target, wire_dname_len(target));
 		} else {
 			break;
@@ -210,19 +235,38 @@ static enum chain_result follow_chain(struct iter *it, struct iter_task *t)
 	return moved ? CHAIN_MOVED : CHAIN_NONE;
 }
 
-/* The SOA that proves a negative answer: in the authority section, inside the zone. */
-static void take_soa(struct iter_task *t)
+/* Is rr part of a denial of existence: NSEC, NSEC3 or an RRSIG over one? */
+static bool rr_is_denial(const ldns_rr *rr)
+{
+	return rr_is_type(rr, LDNS_RR_TYPE_NSEC) || rr_is_type(rr, LDNS_RR_TYPE_NSEC3);
+}
+
+/*
+ * What proves a negative answer (RFC 2308 §2, RFC 4035 §3.1.3): the SOA of
+ * the zone with its RRSIGs, and the in-zone NSEC/NSEC3 records with theirs.
+ * With soa false only the NSEC/NSEC3 part is taken (wildcard answers).
+ */
+static void take_denial(struct iter_task *t, bool soa)
 {
 	const ldns_rr_list *auth = ldns_pkt_authority(t->reply);
-	for (size_t i = 0; auth != NULL && i < ldns_rr_list_rr_count(auth); i++) {
+	const ldns_rr *soa_rr = NULL;
+	for (size_t i = 0; soa && auth != NULL && i < ldns_rr_list_rr_count(auth); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && rr_in_zone(rr, t->dp->zone) &&
 		    wire_dname_is_subdomain(t->qname, iter__owner(rr))) {
-			ldns_rr *copy = ldns_rr_clone(rr);
-			if (copy != NULL && !ldns_rr_list_push_rr(t->authority, copy))
-				ldns_rr_free(copy);
-			return;
+			soa_rr = rr;
+			break;
 		}
+	}
+	if (soa_rr != NULL)
+		take_rrset(t->authority, auth, iter__owner(soa_rr), LDNS_RR_TYPE_SOA, t->dp->zone);
+	for (size_t i = 0; auth != NULL && i < ldns_rr_list_rr_count(auth); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
+		if (!rr_is_denial(rr) || !rr_in_zone(rr, t->dp->zone))
+			continue;
+		ldns_rr *copy = ldns_rr_clone(rr);
+		if (copy != NULL && !ldns_rr_list_push_rr(t->authority, copy))
+			ldns_rr_free(copy);
 	}
 }
 
@@ -368,13 +412,16 @@ enum iter_class iter__classify(struct iter *it, struct iter_task *t)
 	if (!wire_dname_equal(t->sent_name, t->qname) || t->sent_type != t->qtype)
 		return classify_minimised(it, t);
 	enum chain_result cr = follow_chain(it, t);
-	if (cr == CHAIN_FOUND)
+	if (cr == CHAIN_FOUND) {
+		/* A wildcard expansion comes with the proof the name itself is absent. */
+		take_denial(t, false);
 		return ITER_CLS_ANSWER;
+	}
 	/* A chain that left the zone is resolved again from its target. */
 	if (cr == CHAIN_MOVED && !wire_dname_is_subdomain(t->qname, zone))
 		return ITER_CLS_CNAME;
 	if (ldns_pkt_get_rcode(t->reply) == LDNS_RCODE_NXDOMAIN) {
-		take_soa(t);
+		take_denial(t, true);
 		return ITER_CLS_NXDOMAIN;
 	}
 	if (cr == CHAIN_NONE && !aa && take_referral(t))
@@ -386,7 +433,7 @@ enum iter_class iter__classify(struct iter *it, struct iter_task *t)
 		iter__cache_section(it, soa, zone,
 		                    aa ? CACHE_TRUST_AUTHORITY_AA : CACHE_TRUST_AUTHORITY_NA);
 		ldns_rr_list_free(soa);
-		take_soa(t);
+		take_denial(t, true);
 		return ITER_CLS_NODATA;
 	}
 	if (cr == CHAIN_MOVED)

@@ -181,14 +181,20 @@ static ldns_rr_list *cached_answer(struct iter *it, const uint8_t *name, uint16_
 	ldns_rdf *owner = ldns_dname_new_frm_data((uint16_t)wire_dname_len(name), name);
 	if (owner == NULL)
 		return NULL;
+	ldns_rr_list *sigs = NULL;
 	ldns_rr_list *rrs = cache_rrset_lookup(it->env->cache, owner, type, LDNS_RR_CLASS_IN,
-	                                       clock_wall(), &trust, NULL);
+	                                       clock_wall(), &trust, &sigs);
 	ldns_rdf_deep_free(owner);
 	/* Glue and referral data are for finding servers, never for answers. */
 	if (rrs != NULL && trust < CACHE_TRUST_ANSWER_NA) {
 		ldns_rr_list_deep_free(rrs);
+		ldns_rr_list_deep_free(sigs);
 		return NULL;
 	}
+	/* The RRSIGs travel with the records, for the validator and DO clients. */
+	if (rrs != NULL && sigs != NULL)
+		ldns_rr_list_cat(rrs, sigs);
+	ldns_rr_list_free(sigs);
 	return rrs;
 }
 
@@ -378,7 +384,8 @@ static size_t build_query(struct iter_task *t, uint16_t udp_size)
 	wire_write_u16(q + len + 2, t->qclass);
 	len += 4;
 	if (t->edns) {
-		len += wire_edns_write(q + len, sizeof(t->qbuf) - len, udp_size, 0, false, NULL);
+		/* DO=1 (RFC 3225): the RRSIGs and denial records come back for validation. */
+		len += wire_edns_write(q + len, sizeof(t->qbuf) - len, udp_size, 0, true, NULL);
 		wire_write_u16(q + 10, 1);
 	}
 	return len;

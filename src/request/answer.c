@@ -61,13 +61,29 @@ static bool push_question(ldns_pkt *pkt, const struct req *r)
 	return true;
 }
 
-/* Fill the sections; returns the TTL the message may be cached for. */
-static uint32_t fill_sections(ldns_pkt *pkt, const struct conf *conf, const struct iter_result *res,
-                              bool *ok)
+/*
+ * RFC 4035 §3.2.1: without DO a reply carries no RRSIG, NSEC or NSEC3
+ * records, unless the question asked for that type.
+ */
+static bool keep_for(const ldns_rr *rr, bool dnssec, uint16_t qtype)
 {
+	ldns_rr_type type = ldns_rr_get_type(rr);
+	if (dnssec || type == qtype)
+		return true;
+	return type != LDNS_RR_TYPE_RRSIG && type != LDNS_RR_TYPE_NSEC &&
+	       type != LDNS_RR_TYPE_NSEC3;
+}
+
+/* Fill the sections; returns the TTL the message may be cached for. */
+static uint32_t fill_sections(ldns_pkt *pkt, const struct req *r, const struct iter_result *res,
+                              bool dnssec, bool *ok)
+{
+	const struct conf *conf = r->env->conf;
 	uint32_t msg_ttl = UINT32_MAX;
 	for (size_t i = 0; res->answer != NULL && i < ldns_rr_list_rr_count(res->answer); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(res->answer, i);
+		if (!keep_for(rr, dnssec, r->qtype))
+			continue;
 		uint32_t ttl = clamp_u32(ldns_rr_ttl(rr), conf->cache_min_ttl, conf->cache_max_ttl);
 		*ok = *ok && push_clone(pkt, LDNS_SECTION_ANSWER, rr, ttl);
 		if (ttl < msg_ttl)
@@ -76,6 +92,8 @@ static uint32_t fill_sections(ldns_pkt *pkt, const struct conf *conf, const stru
 	for (size_t i = 0; res->authority != NULL && i < ldns_rr_list_rr_count(res->authority);
 	     i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(res->authority, i);
+		if (!keep_for(rr, dnssec, r->qtype))
+			continue;
 		uint32_t ttl = ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA
 		                       ? negative_ttl(rr, conf->cache_max_negative_ttl)
 		                       : clamp_u32(ldns_rr_ttl(rr), 0, conf->cache_max_ttl);
@@ -97,7 +115,12 @@ static bool may_cache(const struct iter_result *res, const ldns_pkt *pkt)
 	return res->rcode == LDNS_RCODE_NOERROR && ldns_pkt_ancount(pkt) > 0;
 }
 
-int req__answer_build(struct req *r, const struct iter_result *res)
+/*
+ * Build the reply wire for DO clients (dnssec) or the others, and put it in
+ * the message cache under the matching flags when it may be cached.
+ */
+static int answer_variant(struct req *r, const struct iter_result *res, bool dnssec, uint8_t **wire,
+                          size_t *len)
 {
 	ldns_pkt *pkt = ldns_pkt_new();
 	if (pkt == NULL)
@@ -108,26 +131,38 @@ int req__answer_build(struct req *r, const struct iter_result *res)
 	bool ok = push_question(pkt, r);
 	uint32_t ttl = 0;
 	if (res->rcode != LDNS_RCODE_SERVFAIL)
-		ttl = fill_sections(pkt, r->env->conf, res, &ok);
-	uint8_t *wire = NULL;
-	size_t len = 0;
-	if (!ok || ldns_pkt2wire(&wire, pkt, &len) != LDNS_STATUS_OK || len > WIRE_MSG_MAX) {
+		ttl = fill_sections(pkt, r, res, dnssec, &ok);
+	*wire = NULL;
+	if (!ok || ldns_pkt2wire(wire, pkt, len) != LDNS_STATUS_OK || *len > WIRE_MSG_MAX) {
 		ldns_pkt_free(pkt);
-		free(wire);
+		free(*wire);
+		*wire = NULL;
 		return ERR_NOMEM;
 	}
+	uint8_t flags = (uint8_t)((r->flags & ~CACHE_MSG_DO) | (dnssec ? CACHE_MSG_DO : 0));
 	if (may_cache(res, pkt) && ttl > 0 && ttl != UINT32_MAX)
-		cache_msg_store(r->env->cache, r->qname, r->qtype, r->qclass, r->flags, wire, len,
+		cache_msg_store(r->env->cache, r->qname, r->qtype, r->qclass, flags, *wire, *len,
 		                ttl, clock_wall());
 	ldns_pkt_free(pkt);
-	r->answer = wire;
-	r->answer_len = len;
 	return 0;
+}
+
+int req__answer_build(struct req *r, const struct iter_result *res)
+{
+	/* Both variants are cached: DO and plain clients ask the same names. */
+	bool want = (r->flags & CACHE_MSG_DO) != 0;
+	uint8_t *other = NULL;
+	size_t other_len = 0;
+	int rc = answer_variant(r, res, want, &r->answer, &r->answer_len);
+	if (rc == 0 && answer_variant(r, res, !want, &other, &other_len) == 0)
+		free(other);
+	return rc;
 }
 
 uint8_t req_query_flags(const struct wire_query *q)
 {
-	return (q->flags & WIRE_FLAG_CD) ? CACHE_MSG_CD : 0;
+	return (uint8_t)(((q->flags & WIRE_FLAG_CD) ? CACHE_MSG_CD : 0) |
+	                 (q->has_edns && q->edns_do ? CACHE_MSG_DO : 0));
 }
 
 size_t req_reply_finish(uint8_t *buf, size_t len, size_t cap, const struct wire_query *q,

@@ -340,7 +340,7 @@ static void test_req_cache_answer_no_alloc(void **state)
 	struct fx *f = *state;
 	store_answer(f, "www.example.test.", 0, 300);
 	struct client_query c;
-	client_query(&c, "www.EXAMPLE.test.", LDNS_RR_TYPE_A, 7, true, true, false);
+	client_query(&c, "www.EXAMPLE.test.", LDNS_RR_TYPE_A, 7, true, false, false);
 	uint8_t out[4096];
 	struct wire_query q;
 	alloc_calls = 0;
