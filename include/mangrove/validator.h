@@ -1,0 +1,206 @@
+/*
+ * validator.h - DNSSEC validation (RFC 4033-4035, 5155, 6840): the chain of
+ * trust from a trust anchor down to the signer of every RRset of an answer,
+ * and the proofs of denial of existence.
+ *
+ * verify.c is the only file that touches cryptography: key parsing,
+ * signature checks, DS digests and NSEC3 hashing. nsec.c and nsec3.c decide
+ * what a set of (already validated) NSEC or NSEC3 records proves.
+ * validator.c walks the chain of trust. Work is bounded by a budget per
+ * client question (KeyTrap, CVE-2023-50387; NSEC3 hashing, CVE-2023-50868).
+ *
+ * Validation outcomes are data (enum val_status), not errors.
+ */
+#ifndef MANGROVE_VALIDATOR_H
+#define MANGROVE_VALIDATOR_H
+
+#include <ldns/ldns.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "mangrove/wire.h"
+
+/** The outcome of validating an answer (RFC 4033 §5). */
+enum val_status {
+	VAL_INDETERMINATE = 0,
+	VAL_SECURE,
+	VAL_INSECURE,
+	VAL_BOGUS,
+};
+
+/** The work one client question may cause, sub-questions included; never reset. */
+struct val_budget {
+	unsigned sig_checks;     /* signature verifications left */
+	unsigned key_collisions; /* keys sharing a key tag tried per signature, at most */
+	unsigned ds_mismatches;  /* DS digests that matched no key, left */
+	unsigned nsec3_hashes;   /* NSEC3 hash computations left */
+	bool exhausted;          /* set once any draw failed */
+};
+
+/* ---- verify.c: the cryptography ---- */
+
+/** True for the DNSKEY algorithms we validate: 5, 7, 8, 10, 13, 14, 15, 16. */
+bool val_algorithm_supported(uint8_t algorithm);
+/** True for the DS digest types we check: 1 (SHA-1), 2 (SHA-256), 4 (SHA-384). */
+bool val_digest_supported(uint8_t digest_type);
+/** The key tag of a DNSKEY record (RFC 4034 Appendix B). */
+uint16_t val_key_tag(const ldns_rr *dnskey);
+
+/** A DNSKEY parsed once into a public key ready for verification. */
+struct val_key;
+
+/**
+ * Parse a DNSKEY record. 0 and *out (caller frees with val_key_free), or
+ * ERR_NOTIMP (algorithm not supported) or ERR_FORMERR (malformed key).
+ */
+int val_key_new(const ldns_rr *dnskey, struct val_key **out);
+/** Free a parsed key; NULL is a no-op. */
+void val_key_free(struct val_key *k);
+/** The key tag of a parsed key. */
+uint16_t val_key_get_tag(const struct val_key *k);
+/** The algorithm of a parsed key. */
+uint8_t val_key_get_algorithm(const struct val_key *k);
+/** The flags field of a parsed key (256 ZSK, 257 KSK, bit 8 REVOKE ...). */
+uint16_t val_key_get_flags(const struct val_key *k);
+
+/**
+ * Does the DS record's digest match the DNSKEY (RFC 4034 §5.1.4, owner and
+ * rdata in canonical form)? 0 match, ERR_MISMATCH no match (wrong tag,
+ * algorithm or digest), ERR_NOTIMP unsupported digest type.
+ */
+int val_ds_match(const ldns_rr *ds, const ldns_rr *dnskey);
+
+enum val_sig_time {
+	VAL_SIG_TIME_OK = 0,
+	VAL_SIG_EXPIRED,
+	VAL_SIG_NOT_YET_VALID,
+};
+
+/**
+ * Is now within the RRSIG's inception and expiration, widened by skew
+ * seconds, compared with RFC 1982 serial arithmetic (RFC 4034 §3.1.5)?
+ */
+enum val_sig_time val_rrsig_time(const ldns_rr *rrsig, time_t now, uint32_t skew);
+
+/**
+ * Check one RRSIG over an RRset with one key: the cryptography only (the
+ * caller checks signer, type covered, labels, time and key tag). The signed
+ * data is built per RFC 4034 §3.1.8.1 and §6 (canonical owner and RDATA
+ * names, original TTL, sorted, duplicates removed, wildcard owner when the
+ * labels field is below the owner's label count). 0 valid, ERR_MISMATCH
+ * invalid, ERR_FORMERR malformed input.
+ */
+int val_rrsig_verify(const ldns_rr_list *rrset, const ldns_rr *rrsig, const struct val_key *key);
+
+/**
+ * The NSEC3 hash of a wire name (RFC 5155 §5, SHA-1, lower-cased name):
+ * 0 and 20 bytes in out, or ERR_NOTIMP for a hash algorithm other than 1.
+ */
+int val_nsec3_hash(const uint8_t *name, uint8_t algorithm, uint16_t iterations, const uint8_t *salt,
+                   size_t salt_len, uint8_t out[20]);
+
+/* ---- nsec.c and nsec3.c: denial of existence ---- */
+
+/** What a set of NSEC or NSEC3 records proves about a question. */
+enum val_proof {
+	VAL_PROOF_NONE = 0,        /* proves nothing useful: bogus if the zone is signed */
+	VAL_PROOF_NXDOMAIN,        /* the name does not exist, nor a wildcard that covers it */
+	VAL_PROOF_NODATA,          /* the name exists without the type (nor a CNAME) */
+	VAL_PROOF_WILDCARD_NODATA, /* no exact name; the covering wildcard lacks the type */
+	VAL_PROOF_NO_DS,           /* a delegation without DS: the child is insecure */
+	VAL_PROOF_OPTOUT,          /* covered by an opt-out NSEC3: the child may be insecure */
+	VAL_PROOF_WILDCARD_ANSWER, /* the next closer name does not exist: a wildcard answer is
+	                              right */
+	VAL_PROOF_ITERATIONS, /* NSEC3 iterations over the limit: treat as insecure (RFC 9276) */
+	VAL_PROOF_BUDGET,     /* the work budget ran out */
+};
+
+/** Parameters of a denial check. */
+struct val_denial {
+	const ldns_rr_list *records; /* the NSEC or NSEC3 records of the reply, validated */
+	const uint8_t *zone;         /* their signer (apex); records outside it are ignored */
+	const uint8_t *qname;
+	uint16_t qtype;
+	unsigned nsec3_max_iterations;
+	struct val_budget *budget;
+};
+
+/**
+ * What the records prove for (qname, qtype): NXDOMAIN (RFC 4035 §5.4,
+ * RFC 5155 §8.4), NODATA (§8.5, §8.6 for DS), wildcard NODATA (§8.7), no DS
+ * or opt-out for a DS question. NSEC and NSEC3 are told apart by the records.
+ */
+enum val_proof val_denial_prove(const struct val_denial *d);
+/**
+ * For an answer expanded from a wildcard (RRSIG labels below the owner's
+ * count): proof that qname itself does not exist, closest encloser having
+ * `labels` labels (RFC 4035 §5.3.4, RFC 5155 §8.8).
+ */
+enum val_proof val_denial_wildcard(const struct val_denial *d, unsigned labels);
+/** Name of a proof result, for logs. */
+const char *val_proof_name(enum val_proof p);
+
+/* ---- keycache.c: validated zone keys, shared by all workers ---- */
+
+struct val_keycache;
+
+/** A cache of at most max_entries zones' validation state; NULL on no memory. */
+struct val_keycache *val_keycache_new(size_t max_entries);
+/** Free it; NULL is a no-op. */
+void val_keycache_free(struct val_keycache *kc);
+/** Forget every zone (the control socket's flush commands). */
+void val_keycache_flush(struct val_keycache *kc);
+
+/* ---- validator.c: the chain of trust for one answer ---- */
+
+struct val_anchors;
+
+/** What every validation of a worker shares; borrowed. */
+struct val_env {
+	const struct val_anchors *anchors;
+	struct val_keycache *keys;
+	uint32_t sig_skew;             /* seconds of clock skew allowed on signatures */
+	unsigned nsec3_max_iterations; /* RFC 9276 */
+	uint32_t bogus_ttl;            /* how long a bogus zone state is kept */
+};
+
+/** The answer to validate, as the iterator produced it; borrowed. */
+struct val_input {
+	const uint8_t *qname;
+	uint16_t qtype;
+	uint16_t rcode;
+	const ldns_rr_list *answer;    /* chain and final RRsets, with RRSIGs */
+	const ldns_rr_list *authority; /* SOA and NSEC/NSEC3 records, with RRSIGs */
+};
+
+/** A DS or DNSKEY RRset the validator needs resolved. */
+struct val_fetch {
+	uint8_t name[WIRE_DNAME_MAX];
+	uint16_t type;
+};
+
+enum val_action {
+	VAL_FETCH = 0, /* resolve *out and report it with val_on_fetch() */
+	VAL_DONE,      /* val_result() */
+};
+
+struct val;
+
+/** Start validating an answer; the budget is the client question's; NULL on no memory. */
+struct val *val_new(const struct val_env *env, const struct val_input *in,
+                    struct val_budget *budget);
+/** Free it; NULL is a no-op. */
+void val_free(struct val *v);
+/** Advance: say what to fetch, or that the verdict is ready. */
+enum val_action val_step(struct val *v, struct val_fetch *out);
+/** The result of the last VAL_FETCH (lists borrowed for the call only). */
+void val_on_fetch(struct val *v, uint16_t rcode, const ldns_rr_list *answer,
+                  const ldns_rr_list *authority);
+/** The verdict once VAL_DONE, and the EDE that explains it (code -1 for none). */
+enum val_status val_result(const struct val *v, struct wire_ede *ede);
+/** Name of a status, for logs. */
+const char *val_status_name(enum val_status s);
+
+#endif
