@@ -69,18 +69,20 @@ void cache_flush(struct cache *c);
  * only removes the older entry. qname is an uncompressed wire name, matched
  * without case. Returns 0, ERR_INVAL (bad qname), ERR_FORMERR (unparseable
  * wire), ERR_SPACE (larger than a shard may hold or more than 1024 records)
- * or ERR_NOMEM.
+ * or ERR_NOMEM. ede is the RFC 8914 code every copy carries (-1 for none).
  */
 int cache_msg_store(struct cache *c, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-                    uint8_t flags, const uint8_t *wire, size_t len, uint32_t ttl, time_t now);
+                    uint8_t flags, const uint8_t *wire, size_t len, uint32_t ttl, time_t now,
+                    int ede);
 /**
  * Copy the cached reply for the question into out, with every record TTL
  * counted down to now. No allocation; one shard lock held for the copy.
  * The ID, flags and question case are the stored ones: the caller patches
- * them. Returns 0, ERR_NOTFOUND (absent or expired) or ERR_SPACE (out too small).
+ * them; *ede (when not NULL) gets the stored EDE code or -1. Returns 0,
+ * ERR_NOTFOUND (absent or expired) or ERR_SPACE (out too small).
  */
 int cache_msg_lookup(struct cache *c, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-                     uint8_t flags, time_t now, uint8_t *out, size_t cap, size_t *outlen);
+                     uint8_t flags, time_t now, uint8_t *out, size_t cap, size_t *outlen, int *ede);
 
 /**
  * Store an RRset (every record the same owner, type and class; TTL is the

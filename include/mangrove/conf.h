@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ldns/ldns.h>
+
 #include "mangrove/sockaddr.h"
 
 enum conf_acl_action {
@@ -72,6 +74,28 @@ struct conf {
 	unsigned request_timeout_ms;      /* time a request may live */
 	unsigned max_inflight;            /* in-flight requests per worker */
 
+	/*
+	 * DNSSEC. Anchor files and inline anchors are read and checked at load;
+	 * val_anchors_new() (anchor.h) organises what is kept here.
+	 */
+	char **trust_anchor_files; /* absolute paths, in file order */
+	size_t n_trust_anchor_files;
+	char **trust_anchor_texts; /* inline anchors as written in the file */
+	size_t n_trust_anchor_texts;
+	ldns_rr_list *trust_anchors; /* every DS and DNSKEY of both; NULL when none */
+	bool root_trust_anchor;      /* add the built-in root KSK DS records */
+	uint8_t **domain_insecure;   /* negative trust anchors: lower-cased wire names */
+	size_t n_domain_insecure;
+	uint32_t val_sig_skew;           /* seconds around RRSIG inception and expiration */
+	unsigned nsec3_max_iterations;   /* above: insecure (RFC 9276) */
+	uint32_t val_bogus_ttl;          /* seconds a bogus answer is cached */
+	bool aggressive_nsec;            /* answer from cached NSEC/NSEC3 (RFC 8198) */
+	bool trust_anchor_signaling;     /* report anchor key tags upstream (RFC 8145) */
+	unsigned max_sig_checks;         /* signature verifications per client question */
+	unsigned max_key_tag_collisions; /* keys tried for one signature's key tag */
+	unsigned max_ds_mismatches;      /* DS digests matching no key, per client question */
+	unsigned max_nsec3_hashes;       /* NSEC3 name hashes per client question */
+
 	/* process */
 	int verbosity;
 	char *logfile;  /* absolute path or NULL (stderr) */
@@ -98,8 +122,9 @@ const char *conf_option_name(size_t i);
  * Current value of an option as text into buf, written the way the file takes
  * it: "yes"/"no", numbers in decimal, sizes with the largest exact suffix
  * ("64m"), paths absolute, text in double quotes when empty or holding blanks
- * or '#' (so an unset path or username reads ""). A list (interface,
- * outgoing-interface, access-control) gives one value per line, separated by
+ * or '#' (so an unset path or username reads ""), domain names with a
+ * trailing dot. A list (interface, outgoing-interface, access-control,
+ * trust-anchor-file, trust-anchor, domain-insecure) gives one value per line, separated by
  * '\n' with none after the last, e.g. "127.0.0.0/8 allow\n::1/128 allow";
  * an empty list gives "". An interface on the `port` port is written without
  * "@port". 0, ERR_NOTFOUND (no such option) or ERR_SPACE (buf too small; it

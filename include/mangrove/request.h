@@ -27,6 +27,7 @@
 #include "mangrove/conf.h"
 #include "mangrove/sockaddr.h"
 #include "mangrove/stats.h"
+#include "mangrove/validator.h"
 #include "mangrove/wire.h"
 
 struct req;
@@ -39,6 +40,8 @@ struct req_env {
 	struct infra *infra;
 	const struct iter_hints *hints; /* root hints */
 	struct stats *stats;            /* the worker's counters */
+	const struct val_env *val;      /* DNSSEC validation; NULL: answers are not validated */
+	struct val_budget val_budget;   /* the validation work each client question may do */
 };
 
 enum req_action {
@@ -95,6 +98,8 @@ size_t req_reply_finish(uint8_t *buf, size_t len, size_t cap, const struct wire_
  */
 size_t req_cache_answer(const struct req_env *env, const struct wire_query *q, size_t limit,
                         uint8_t *out, size_t cap);
+/** The validation work budget of one client question, from the configuration. */
+struct val_budget req_val_budget(const struct conf *conf);
 /** Message-cache flags (CACHE_MSG_*) for a client query. */
 uint8_t req_query_flags(const struct wire_query *q);
 

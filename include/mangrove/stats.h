@@ -51,6 +51,10 @@ struct stats {
 	uint64_t upstream_mismatch; /* replies dropped: wrong ID, address or question */
 	uint64_t limits[STATS_LIMIT_MAX_];
 	uint64_t tcp_connections;
+	uint64_t val_secure; /* answers validated secure */
+	uint64_t val_insecure;
+	uint64_t val_bogus;
+	uint64_t val_budget;  /* validations stopped by the work budget */
 	uint64_t send_errors; /* replies to clients that could not be sent */
 };
 

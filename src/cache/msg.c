@@ -23,12 +23,14 @@ struct msg_value {
 	time_t stored_at;
 	uint32_t len;
 	uint32_t nttl;
+	int32_t ede; /* RFC 8914 code to attach to every copy, -1 for none */
 };
 
 struct msg_read {
 	uint8_t *out;
 	size_t cap;
 	size_t *outlen;
+	int *ede;
 };
 
 static const uint16_t *msg_offsets(const struct msg_value *v)
@@ -60,7 +62,8 @@ static size_t msg_key(uint8_t *key, const uint8_t *qname, uint16_t qtype, uint16
 }
 
 int cache_msg_store(struct cache *c, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-                    uint8_t flags, const uint8_t *wire, size_t len, uint32_t ttl, time_t now)
+                    uint8_t flags, const uint8_t *wire, size_t len, uint32_t ttl, time_t now,
+                    int ede)
 {
 	uint8_t key[CACHE__KEY_MAX];
 	size_t klen = msg_key(key, qname, qtype, qclass, flags);
@@ -89,6 +92,7 @@ int cache_msg_store(struct cache *c, const uint8_t *qname, uint16_t qtype, uint1
 	v->stored_at = now;
 	v->len = (uint32_t)len;
 	v->nttl = (uint32_t)map.count;
+	v->ede = ede < 0 || ede > 0xffff ? -1 : ede;
 	memcpy(v + 1, offsets, olen);
 	memcpy((uint8_t *)(v + 1) + olen, wire, len);
 	return cache__insert(c, e, now, NULL);
@@ -112,16 +116,19 @@ static int msg_read_cb(const struct cache__entry *e, time_t now, void *arg)
 		wire_write_u32(r->out + off[i], ttl > elapsed ? (uint32_t)(ttl - elapsed) : 0);
 	}
 	*r->outlen = v->len;
+	if (r->ede != NULL)
+		*r->ede = v->ede;
 	return 0;
 }
 
 int cache_msg_lookup(struct cache *c, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-                     uint8_t flags, time_t now, uint8_t *out, size_t cap, size_t *outlen)
+                     uint8_t flags, time_t now, uint8_t *out, size_t cap, size_t *outlen,
+                     int *ede)
 {
 	uint8_t key[CACHE__KEY_MAX];
 	size_t klen = msg_key(key, qname, qtype, qclass, flags);
 	if (klen == 0)
 		return ERR_NOTFOUND;
-	struct msg_read r = {.out = out, .cap = cap, .outlen = outlen};
+	struct msg_read r = {.out = out, .cap = cap, .outlen = outlen, .ede = ede};
 	return cache__lookup(c, key, klen, now, msg_read_cb, &r);
 }

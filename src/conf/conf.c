@@ -126,6 +126,19 @@ static int check_agreement(struct conf__build *b)
 	return 0;
 }
 
+/*
+ * root-trust-anchor defaults to yes only while no other anchor is configured:
+ * an operator who lists anchors (a test root, an island of security) gets
+ * exactly those, unless the file asks for the built-in root one as well.
+ */
+static void finish_root_anchor(struct conf__build *b)
+{
+	const struct conf__option *o = conf__option_find("root-trust-anchor");
+	if (b->where[o - conf__options].file == NULL && b->c->trust_anchors != NULL &&
+	    ldns_rr_list_rr_count(b->c->trust_anchors) > 0)
+		b->c->root_trust_anchor = false;
+}
+
 static int finish(struct conf__build *b)
 {
 	b->file = NULL;
@@ -135,6 +148,7 @@ static int finish(struct conf__build *b)
 		return rc;
 	finish_interfaces(b->c);
 	finish_workers(b->c);
+	finish_root_anchor(b);
 	return check_agreement(b);
 }
 
@@ -212,6 +226,16 @@ void conf_free(struct conf *c)
 	free(c->logfile);
 	free(c->pidfile);
 	free(c->username);
+	for (size_t i = 0; i < c->n_trust_anchor_files; i++)
+		free(c->trust_anchor_files[i]);
+	free(c->trust_anchor_files);
+	for (size_t i = 0; i < c->n_trust_anchor_texts; i++)
+		free(c->trust_anchor_texts[i]);
+	free(c->trust_anchor_texts);
+	ldns_rr_list_deep_free(c->trust_anchors);
+	for (size_t i = 0; i < c->n_domain_insecure; i++)
+		free(c->domain_insecure[i]);
+	free(c->domain_insecure);
 	free(c);
 }
 

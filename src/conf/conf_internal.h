@@ -38,6 +38,9 @@ enum conf__flag {
 	CONF__F_READABLE = 1u << 2, /* the path must name a readable file at load */
 	CONF__F_BUILTIN = 1u << 3,  /* list: the default is always there, lines add to it;
 	                             * without it a list's default holds only when empty */
+	CONF__F_PENDING = 1u << 4,  /* its feature is not finished: documented in
+	                             * man/<x>.roff.in and etc/<x>.conf.in, not yet in
+	                             * mangrove.conf.5 or the sample (test_conf checks both) */
 };
 
 struct conf__build;

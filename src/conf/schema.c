@@ -6,7 +6,12 @@
  * entry in man/mangrove.conf.5 and etc/mangrove.conf (test_conf checks the
  * last two). The parser, conf_option_get() and the defaults all come from
  * the row; no other file names an option except for the few rules that tie
- * two options together (conf.c, conf__finish).
+ * two options together (conf.c, conf__finish). A row flagged
+ * CONF__F_PENDING belongs to a feature that is not finished: its entries
+ * wait in man/<feature>.roff.in and etc/<feature>.conf.in until it is.
+ *
+ * Trust anchors are read here, at load, so that `mangrove -n` reports a bad
+ * anchor with the line of the anchor file and of the configuration line.
  */
 #include "config.h"
 
@@ -22,6 +27,7 @@
 #include <unistd.h>
 
 #include "mangrove/errors.h"
+#include "mangrove/wire.h"
 #include "src/conf/conf_internal.h"
 
 static int parse_interface(struct conf__build *b, const struct conf__option *o, char **words);
@@ -32,21 +38,35 @@ static int print_outgoing(const struct conf *c, const struct conf__option *o, ch
                           size_t len);
 static int parse_acl(struct conf__build *b, const struct conf__option *o, char **words);
 static int print_acl(const struct conf *c, const struct conf__option *o, char *buf, size_t len);
+static int parse_anchor_file(struct conf__build *b, const struct conf__option *o, char **words);
+static int parse_anchor_text(struct conf__build *b, const struct conf__option *o, char **words);
+static int print_anchor_files(const struct conf *c, const struct conf__option *o, char *buf,
+                              size_t len);
+static int print_anchor_texts(const struct conf *c, const struct conf__option *o, char *buf,
+                              size_t len);
+static int parse_insecure(struct conf__build *b, const struct conf__option *o, char **words);
+static int print_insecure(const struct conf *c, const struct conf__option *o, char *buf,
+                          size_t len);
 
 #define FIELD(f) .offset = offsetof(struct conf, f), .size = sizeof(((struct conf *)0)->f)
 #define KIB      1024ull
 #define MIB      (1024ull * KIB)
 #define GIB      (1024ull * MIB)
 
-#define UINT_ROW(n, f, lo, hi, d, text)                                                            \
+#define UINT_ROW_F(n, fl, f, lo, hi, d, text)                                                      \
 	{                                                                                          \
-		.name = n, .type = CONF__T_UINT, FIELD(f), .min = lo, .max = hi, .nwords = 1,      \
-		.def = d, .desc = text                                                             \
+		.name = n, .type = CONF__T_UINT, .flags = fl, FIELD(f), .min = lo, .max = hi,      \
+		.nwords = 1, .def = d, .desc = text                                                \
 	}
-#define BOOL_ROW(n, f, d, text)                                                                    \
+#define UINT_ROW(n, f, lo, hi, d, text) UINT_ROW_F(n, 0, f, lo, hi, d, text)
+#define BOOL_ROW_F(n, fl, f, d, text)                                                              \
 	{                                                                                          \
-		.name = n, .type = CONF__T_BOOL, FIELD(f), .nwords = 1, .def = d, .desc = text     \
+		.name = n, .type = CONF__T_BOOL, .flags = fl, FIELD(f), .nwords = 1, .def = d,     \
+		.desc = text                                                                       \
 	}
+#define BOOL_ROW(n, f, d, text) BOOL_ROW_F(n, 0, f, d, text)
+/* DNSSEC features still being built: parsed, but kept out of the docs until they work. */
+#define PENDING_DNSSEC CONF__F_PENDING
 #define PATH_ROW(n, f, fl, text)                                                                   \
 	{                                                                                          \
 		.name = n, .type = CONF__T_PATH, .flags = fl, FIELD(f), .nwords = 1, .def = "",    \
@@ -142,6 +162,52 @@ const struct conf__option conf__options[] = {
                  "milliseconds a request may live before SERVFAIL"),
         UINT_ROW("max-inflight", max_inflight, 1, 1000000, "4096",
                  "requests in progress per worker"),
+
+        /* DNSSEC */
+        {.name = "trust-anchor-file",
+         .type = CONF__T_CUSTOM,
+         .flags = CONF__F_LIST,
+         .nwords = 1,
+         .def = "",
+         .parse = parse_anchor_file,
+         .print = print_anchor_files,
+         .desc = "zone file of DS or DNSKEY trust anchors; repeat for more"},
+        {.name = "trust-anchor",
+         .type = CONF__T_CUSTOM,
+         .flags = CONF__F_LIST,
+         .nwords = CONF__MAX_WORDS - 1, /* so that a missing quote gets its own message */
+         .def = "",
+         .parse = parse_anchor_text,
+         .print = print_anchor_texts,
+         .desc = "one DS or DNSKEY record in double quotes; repeat for more"},
+        BOOL_ROW_F("root-trust-anchor", 0, root_trust_anchor, "yes",
+                   "add the built-in root KSK DS records; default: yes without other anchors"),
+        {.name = "domain-insecure",
+         .type = CONF__T_CUSTOM,
+         .flags = CONF__F_LIST,
+         .nwords = 1,
+         .def = "",
+         .parse = parse_insecure,
+         .print = print_insecure,
+         .desc = "name below which nothing is validated (RFC 7646); repeat for more"},
+        UINT_ROW_F("val-sig-skew", 0, val_sig_skew, 0, 86400, "300",
+                   "seconds of clock error allowed around signature validity"),
+        UINT_ROW_F("nsec3-max-iterations", 0, nsec3_max_iterations, 0, 65535, "50",
+                   "NSEC3 iterations above which an answer is insecure (RFC 9276)"),
+        UINT_ROW_F("val-bogus-ttl", 0, val_bogus_ttl, 0, 86400, "60",
+                   "seconds an answer that failed validation is cached"),
+        BOOL_ROW_F("aggressive-nsec", PENDING_DNSSEC, aggressive_nsec, "yes",
+                   "answer NXDOMAIN and NODATA from cached NSEC/NSEC3 (RFC 8198)"),
+        BOOL_ROW_F("trust-anchor-signaling", PENDING_DNSSEC, trust_anchor_signaling, "yes",
+                   "tell zone operators which anchor keys are trusted (RFC 8145)"),
+        UINT_ROW_F("max-sig-checks", 0, max_sig_checks, 1, 1000, "64",
+                   "signature verifications one client question may cause"),
+        UINT_ROW_F("max-key-tag-collisions", 0, max_key_tag_collisions, 1, 64, "4",
+                   "keys with one key tag tried for a signature (KeyTrap)"),
+        UINT_ROW_F("max-ds-mismatches", 0, max_ds_mismatches, 1, 100, "8",
+                   "DS digests matching no key one client question may cause"),
+        UINT_ROW_F("max-nsec3-hashes", 0, max_nsec3_hashes, 1, 10000, "150",
+                   "NSEC3 name hashes one client question may cause (CVE-2023-50868)"),
 
         /* process */
         UINT_ROW("verbosity", verbosity, 0, 5, "1", "log detail, 0 (errors only) to 5"),
@@ -607,6 +673,302 @@ static int print_acl(const struct conf *c, const struct conf__option *o, char *b
 			snprintf(addr, sizeof(addr), "?");
 		out_add(&out, "%s%s/%u %s", i > 0 ? "\n" : "", addr, r->prefix.bits,
 		        acl_action_names[r->action]);
+	}
+	return out_end(&out);
+}
+
+/* ---- DNSSEC: trust anchors and insecure names ---- */
+
+static int str_append(char ***arr, size_t *n, char *s)
+{
+	char **p = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (p == NULL)
+		return ERR_NOMEM;
+	p[*n] = s;
+	*arr = p;
+	(*n)++;
+	return 0;
+}
+
+/* Digest sizes of the DS digest types (RFC 4034, 4509, 5933, 6605); 0 for others. */
+static size_t ds_digest_len(uint8_t type)
+{
+	switch (type) {
+	case 1:
+		return 20; /* SHA-1 */
+	case 2:
+	case 3:
+		return 32; /* SHA-256, GOST R 34.11-94 */
+	case 4:
+		return 48; /* SHA-384 */
+	default:
+		return 0;
+	}
+}
+
+static const char *dnskey_problem(const ldns_rr *rr, char *why, size_t len)
+{
+	uint16_t flags = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+	uint8_t proto = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+	/* RFC 4034 §2.1.1: without the Zone Key bit the key may not verify RRSIGs. */
+	if (!(flags & LDNS_KEY_ZONE_KEY))
+		snprintf(why, len, "the DNSKEY is not a zone key (flags %u lack 256)", flags);
+	else if (flags & LDNS_KEY_REVOKE_KEY) /* RFC 5011 §2.1 */
+		snprintf(why, len, "the DNSKEY is revoked (flags %u hold 128)", flags);
+	else if (proto != 3) /* RFC 4034 §2.1.2 */
+		snprintf(why, len, "the DNSKEY protocol is %u (it must be 3)", proto);
+	else
+		return NULL;
+	return why;
+}
+
+static const char *ds_problem(const ldns_rr *rr, char *why, size_t len)
+{
+	uint8_t type = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+	size_t have = ldns_rdf_size(ldns_rr_rdf(rr, 3));
+	size_t want = ds_digest_len(type);
+	/* A truncated or over-long digest is a copying mistake; unknown types are kept. */
+	if (want != 0 && have != want) {
+		snprintf(why, len, "the DS digest is %zu bytes, digest type %u has %zu", have, type,
+		         want);
+		return why;
+	}
+	return NULL;
+}
+
+/*
+ * What makes a parsed record unusable as a trust anchor, or NULL. Records with
+ * an algorithm or digest type the validator does not support are kept: with
+ * no usable anchor left at a name the validator treats it as insecure
+ * (RFC 4035 §5.2), which is its decision, not the configuration's.
+ */
+static const char *anchor_problem(const ldns_rr *rr, char *why, size_t len)
+{
+	ldns_rr_type type = ldns_rr_get_type(rr);
+	if (type != LDNS_RR_TYPE_DS && type != LDNS_RR_TYPE_DNSKEY) {
+		char *name = ldns_rr_type2str(type);
+		snprintf(why, len, "the %s record is not a trust anchor (use DS or DNSKEY)",
+		         name != NULL ? name : "");
+		free(name);
+		return why;
+	}
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+		snprintf(why, len, "the record's class is not IN");
+		return why;
+	}
+	if (ldns_rr_rd_count(rr) != 4) {
+		snprintf(why, len, "the record has %zu fields, not 4", ldns_rr_rd_count(rr));
+		return why;
+	}
+	return type == LDNS_RR_TYPE_DS ? ds_problem(rr, why, len) : dnskey_problem(rr, why, len);
+}
+
+/* Moves the records of list, in order, to the end of c->trust_anchors; empties list. */
+static int anchors_take(struct conf *c, ldns_rr_list *list)
+{
+	if (c->trust_anchors == NULL && (c->trust_anchors = ldns_rr_list_new()) == NULL)
+		return ERR_NOMEM;
+	if (!ldns_rr_list_cat(c->trust_anchors, list))
+		return ERR_NOMEM;
+	ldns_rr_list_set_rr_count(list, 0); /* the records belong to c now */
+	return 0;
+}
+
+/* The state of reading one anchor file. */
+struct anchor_read {
+	FILE *f;
+	const char *path;
+	int line;
+	uint32_t ttl;
+	ldns_rdf *origin; /* $ORIGIN, the root until the file says otherwise */
+	ldns_rdf *prev;   /* owner of the record before, for lines that start blank */
+};
+
+/* Reads the next record: 0 with *rr (NULL at the end), or an error naming path:line. */
+static int anchor_next(struct conf__build *b, const struct conf__option *o, struct anchor_read *r,
+                       ldns_rr **rr)
+{
+	char why[160];
+	for (*rr = NULL; !feof(r->f);) {
+		ldns_status st =
+		        ldns_rr_new_frm_fp_l(rr, r->f, &r->ttl, &r->origin, &r->prev, &r->line);
+		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st == LDNS_STATUS_SYNTAX_INCLUDE)
+			return conf__error(b, ERR_SYNTAX,
+			                   "%s: %s:%d: $INCLUDE is not supported here", o->name,
+			                   r->path, r->line);
+		if (st == LDNS_STATUS_MEM_ERR)
+			return conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+		if (st != LDNS_STATUS_OK)
+			return conf__error(b, ERR_SYNTAX, "%s: %s:%d: cannot parse the record (%s)",
+			                   o->name, r->path, r->line, ldns_get_errorstr_by_id(st));
+		if (anchor_problem(*rr, why, sizeof(why)) == NULL)
+			return 0;
+		ldns_rr_free(*rr);
+		*rr = NULL;
+		return conf__error(b, ERR_SYNTAX, "%s: %s:%d: %s", o->name, r->path, r->line, why);
+	}
+	if (ferror(r->f))
+		return conf__error(b, ERR_IO, "%s: cannot read \"%s\": %s", o->name, r->path,
+		                   strerror(errno));
+	return 0;
+}
+
+/* Every record of an open anchor file into list; an empty file is an error. */
+static int anchor_read_all(struct conf__build *b, const struct conf__option *o,
+                           struct anchor_read *r, ldns_rr_list *list)
+{
+	ldns_rr *rr;
+	int rc;
+	while ((rc = anchor_next(b, o, r, &rr)) == 0 && rr != NULL) {
+		if (!ldns_rr_list_push_rr(list, rr)) {
+			ldns_rr_free(rr);
+			return conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+		}
+	}
+	/* With other anchors configured the built-in root one is left out: an empty
+	 * file would silently turn validation off. */
+	if (rc == 0 && ldns_rr_list_rr_count(list) == 0)
+		return conf__error(b, ERR_SYNTAX, "%s: \"%s\" holds no DS or DNSKEY record",
+		                   o->name, r->path);
+	return rc;
+}
+
+static int read_anchor_file(struct conf__build *b, const struct conf__option *o, const char *path)
+{
+	struct anchor_read r = {.path = path, .ttl = 3600};
+	ldns_rr_list *list = ldns_rr_list_new();
+	r.origin = ldns_dname_new_frm_str(".");
+	r.f = fopen(path, "re");
+	int rc;
+	if (list == NULL || r.origin == NULL)
+		rc = conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	else if (r.f == NULL)
+		rc = conf__error(b, ERR_IO, "%s: cannot read \"%s\": %s", o->name, path,
+		                 strerror(errno));
+	else
+		rc = anchor_read_all(b, o, &r, list);
+	if (rc == 0 && anchors_take(b->c, list) != 0)
+		rc = conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	if (r.f != NULL)
+		fclose(r.f);
+	ldns_rdf_deep_free(r.origin);
+	ldns_rdf_deep_free(r.prev);
+	ldns_rr_list_deep_free(list);
+	return rc;
+}
+
+/* trust-anchor-file: FILE, relative to the config folder; read and checked now. */
+static int parse_anchor_file(struct conf__build *b, const struct conf__option *o, char **words)
+{
+	if (words[0][0] == '\0')
+		return conf__error(b, ERR_SYNTAX, "%s: \"\" is not a file name", o->name);
+	char *path = conf__path_join(b->c->dir, words[0]);
+	if (path == NULL)
+		return conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	int rc = check_readable(b, o, path);
+	if (rc == 0)
+		rc = read_anchor_file(b, o, path);
+	if (rc == 0 &&
+	    str_append(&b->c->trust_anchor_files, &b->c->n_trust_anchor_files, path) != 0)
+		rc = conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	if (rc != 0)
+		free(path);
+	return rc;
+}
+
+/* trust-anchor: "RR", one record in presentation format; relative names end at the root. */
+static int parse_anchor_text(struct conf__build *b, const struct conf__option *o, char **words)
+{
+	char why[160];
+	if (words[1] != NULL)
+		return conf__error(b, ERR_SYNTAX,
+		                   "%s: put the record in double quotes (\"NAME DS ...\")",
+		                   o->name);
+	ldns_rr *rr = NULL;
+	ldns_status st = ldns_rr_new_frm_str(&rr, words[0], 3600, NULL, NULL);
+	if (st == LDNS_STATUS_MEM_ERR)
+		return conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	if (st != LDNS_STATUS_OK)
+		return conf__error(b, ERR_SYNTAX, "%s: \"%s\" is not a record (%s)", o->name,
+		                   words[0], ldns_get_errorstr_by_id(st));
+	if (anchor_problem(rr, why, sizeof(why)) != NULL) {
+		ldns_rr_free(rr);
+		return conf__error(b, ERR_SYNTAX, "%s: %s", o->name, why);
+	}
+	ldns_rr_list *one = ldns_rr_list_new();
+	char *text = strdup(words[0]);
+	int rc = one != NULL && text != NULL && ldns_rr_list_push_rr(one, rr) ? 0 : ERR_NOMEM;
+	if (rc != 0)
+		ldns_rr_free(rr);
+	if (rc == 0)
+		rc = anchors_take(b->c, one);
+	if (rc == 0)
+		rc = str_append(&b->c->trust_anchor_texts, &b->c->n_trust_anchor_texts, text);
+	ldns_rr_list_deep_free(one);
+	if (rc != 0) {
+		free(text);
+		return conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	}
+	return 0;
+}
+
+/* domain-insecure: NAME, kept lower-cased and once. */
+static int parse_insecure(struct conf__build *b, const struct conf__option *o, char **words)
+{
+	uint8_t name[WIRE_DNAME_MAX];
+	size_t len;
+	if (wire_dname_from_str(words[0], name, &len) != 0)
+		return conf__error(b, ERR_SYNTAX, "%s: \"%s\" is not a domain name", o->name,
+		                   words[0]);
+	wire_dname_to_lower(name);
+	struct conf *c = b->c;
+	for (size_t i = 0; i < c->n_domain_insecure; i++) {
+		if (wire_dname_equal(c->domain_insecure[i], name))
+			return 0;
+	}
+	uint8_t **p = realloc(c->domain_insecure, (c->n_domain_insecure + 1) * sizeof(*p));
+	if (p == NULL)
+		return conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	c->domain_insecure = p;
+	if ((p[c->n_domain_insecure] = malloc(len)) == NULL)
+		return conf__error(b, ERR_NOMEM, "%s: out of memory", o->name);
+	memcpy(p[c->n_domain_insecure++], name, len);
+	return 0;
+}
+
+static int print_texts(char *const *v, size_t n, char *buf, size_t len)
+{
+	struct out out = {.buf = buf, .len = len};
+	for (size_t i = 0; i < n; i++) {
+		out_add(&out, "%s", i > 0 ? "\n" : "");
+		out_text(&out, v[i]);
+	}
+	return out_end(&out);
+}
+
+static int print_anchor_files(const struct conf *c, const struct conf__option *o, char *buf,
+                              size_t len)
+{
+	return print_texts(c->trust_anchor_files, c->n_trust_anchor_files, buf, len);
+}
+
+static int print_anchor_texts(const struct conf *c, const struct conf__option *o, char *buf,
+                              size_t len)
+{
+	return print_texts(c->trust_anchor_texts, c->n_trust_anchor_texts, buf, len);
+}
+
+static int print_insecure(const struct conf *c, const struct conf__option *o, char *buf, size_t len)
+{
+	struct out out = {.buf = buf, .len = len};
+	char name[WIRE_DNAME_STR_MAX];
+	for (size_t i = 0; i < c->n_domain_insecure; i++) {
+		wire_dname_to_str(c->domain_insecure[i], name, sizeof(name));
+		out_add(&out, "%s", i > 0 ? "\n" : "");
+		out_text(&out, name);
 	}
 	return out_end(&out);
 }

@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "mangrove/cache.h"
+#include "mangrove/anchor.h"
 #include "mangrove/conf.h"
 #include "mangrove/errors.h"
 #include "mangrove/log.h"
@@ -38,7 +39,8 @@
 #include "mangrove/stats.h"
 
 /* Servers remembered by the infrastructure cache. */
-#define INFRA_ENTRIES 65536
+#define INFRA_ENTRIES    65536
+#define KEYCACHE_ENTRIES 16384 /* zones whose validation state is kept */
 
 struct options {
 	const char *config; /* -c, NULL for the built-in defaults */
@@ -52,6 +54,9 @@ struct daemon {
 	struct iter_hints *hints;
 	struct cache *cache;
 	struct infra *infra;
+	struct val_anchors *anchors;
+	struct val_keycache *keys;
+	struct val_env val;
 	struct net_listeners *listeners;
 	struct net_worker **workers;
 	unsigned n_wanted;  /* conf->workers, at least 1 */
@@ -138,6 +143,14 @@ static int check_config(const struct options *opt)
 		conf_free(conf);
 		return 1;
 	}
+	struct val_anchors *anchors = NULL;
+	if (val_anchors_new(conf, &anchors, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		iter_hints_free(hints);
+		conf_free(conf);
+		return 1;
+	}
+	val_anchors_free(anchors);
 	printf("%s: ok\n", opt->config ? opt->config : "built-in defaults");
 	iter_hints_free(hints);
 	conf_free(conf);
@@ -165,12 +178,22 @@ static int daemon_load(struct daemon *d)
 		fatal(d, "%s", err);
 		return -1;
 	}
+	if (val_anchors_new(d->conf, &d->anchors, err, sizeof(err)) != 0) {
+		fatal(d, "%s", err);
+		return -1;
+	}
 	d->cache = cache_new(d->conf->cache_size, d->conf->cache_shards);
 	d->infra = infra_new(INFRA_ENTRIES);
-	if (d->cache == NULL || d->infra == NULL) {
+	d->keys = val_keycache_new(KEYCACHE_ENTRIES);
+	if (d->cache == NULL || d->infra == NULL || d->keys == NULL) {
 		fatal(d, "cannot create the cache: %s", err_str(ERR_NOMEM));
 		return -1;
 	}
+	d->val = (struct val_env){.anchors = d->anchors,
+	                          .keys = d->keys,
+	                          .sig_skew = d->conf->val_sig_skew,
+	                          .nsec3_max_iterations = d->conf->nsec3_max_iterations,
+	                          .bogus_ttl = d->conf->val_bogus_ttl};
 	d->n_wanted = d->conf->workers ? d->conf->workers : 1;
 	if (net_listeners_open(d->conf, d->n_wanted, &d->listeners, err, sizeof(err)) != 0) {
 		fatal(d, "%s", err);
@@ -290,7 +313,9 @@ static int workers_start(struct daemon *d)
 	                      .cache = d->cache,
 	                      .infra = d->infra,
 	                      .hints = d->hints,
-	                      .stats = NULL};
+	                      .stats = NULL,
+	                      .val = &d->val,
+	                      .val_budget = req_val_budget(d->conf)};
 	unsigned n = d->n_wanted;
 	d->workers = calloc(n, sizeof(*d->workers));
 	if (d->workers == NULL) {
@@ -397,6 +422,8 @@ static void daemon_free(struct daemon *d)
 		log_warn("cannot remove pid file %s: %s", d->conf->pidfile, strerror(errno));
 	infra_free(d->infra);
 	cache_free(d->cache);
+	val_keycache_free(d->keys);
+	val_anchors_free(d->anchors);
 	iter_hints_free(d->hints);
 	conf_free(d->conf);
 	log_close();

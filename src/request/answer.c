@@ -122,15 +122,20 @@ static bool may_cache(const struct iter_result *res, const ldns_pkt *pkt)
 static int answer_variant(struct req *r, const struct iter_result *res, bool dnssec, uint8_t **wire,
                           size_t *len)
 {
+	bool bogus = r->vstatus == VAL_BOGUS;
+	uint16_t rcode = bogus ? LDNS_RCODE_SERVFAIL : res->rcode;
 	ldns_pkt *pkt = ldns_pkt_new();
 	if (pkt == NULL)
 		return ERR_NOMEM;
 	ldns_pkt_set_qr(pkt, true);
 	ldns_pkt_set_ra(pkt, true);
-	ldns_pkt_set_rcode(pkt, (uint8_t)res->rcode);
+	/* RFC 4035 §3.2.3: AD only on data that validated; req_reply_finish()
+	 * keeps it only for clients that asked with DO or AD (RFC 6840 §5.7). */
+	ldns_pkt_set_ad(pkt, r->vstatus == VAL_SECURE);
+	ldns_pkt_set_rcode(pkt, (uint8_t)rcode);
 	bool ok = push_question(pkt, r);
 	uint32_t ttl = 0;
-	if (res->rcode != LDNS_RCODE_SERVFAIL)
+	if (rcode != LDNS_RCODE_SERVFAIL)
 		ttl = fill_sections(pkt, r, res, dnssec, &ok);
 	*wire = NULL;
 	if (!ok || ldns_pkt2wire(wire, pkt, len) != LDNS_STATUS_OK || *len > WIRE_MSG_MAX) {
@@ -140,9 +145,13 @@ static int answer_variant(struct req *r, const struct iter_result *res, bool dns
 		return ERR_NOMEM;
 	}
 	uint8_t flags = (uint8_t)((r->flags & ~CACHE_MSG_DO) | (dnssec ? CACHE_MSG_DO : 0));
-	if (may_cache(res, pkt) && ttl > 0 && ttl != UINT32_MAX)
+	/* A bogus answer is remembered as such for a while, so a broken zone
+	 * cannot make us validate it again on every query. */
+	if (bogus && r->env->val != NULL)
+		ttl = r->env->val->bogus_ttl;
+	if ((bogus || may_cache(res, pkt)) && ttl > 0 && ttl != UINT32_MAX)
 		cache_msg_store(r->env->cache, r->qname, r->qtype, r->qclass, flags, *wire, *len,
-		                ttl, clock_wall());
+		                ttl, clock_wall(), r->ede.code);
 	ldns_pkt_free(pkt);
 	return 0;
 }
@@ -171,9 +180,13 @@ size_t req_reply_finish(uint8_t *buf, size_t len, size_t cap, const struct wire_
 	size_t qend = WIRE_HDR_LEN + q->qname_len + 4;
 	if (!q->has_question || len < qend || cap < qend || wire_read_u16(buf + 4) != 1)
 		return 0;
-	uint16_t rcode = wire_read_u16(buf + 2) & 0x000fu;
+	uint16_t stored = wire_read_u16(buf + 2);
+	uint16_t rcode = stored & 0x000fu;
 	uint16_t flags =
 	        WIRE_FLAG_QR | WIRE_FLAG_RA | rcode | (q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD));
+	/* RFC 6840 §5.7: AD only for clients that set DO or AD. */
+	if ((stored & WIRE_FLAG_AD) && ((q->has_edns && q->edns_do) || (q->flags & WIRE_FLAG_AD)))
+		flags |= WIRE_FLAG_AD;
 	wire_write_u16(buf, q->id);
 	/* The question as the client spelled it (same name, so same length). */
 	memcpy(buf + WIRE_HDR_LEN, q->qname, q->qname_len);
@@ -204,13 +217,15 @@ size_t req_cache_answer(const struct req_env *env, const struct wire_query *q, s
                         uint8_t *out, size_t cap)
 {
 	size_t len;
+	struct wire_ede ede = {.code = -1, .text = NULL};
 	if (!q->has_question ||
 	    cache_msg_lookup(env->cache, q->qname, q->qtype, q->qclass, req_query_flags(q),
-	                     clock_wall(), out, cap, &len) != 0) {
+	                     clock_wall(), out, cap, &len, &ede.code) != 0) {
 		env->stats->cache_misses++;
 		return 0;
 	}
-	size_t n = req_reply_finish(out, len, cap, q, limit, NULL, env->conf->edns_buffer_size);
+	size_t n = req_reply_finish(out, len, cap, q, limit, ede.code >= 0 ? &ede : NULL,
+	                            env->conf->edns_buffer_size);
 	if (n > 0)
 		env->stats->cache_hits++;
 	return n;

@@ -14,6 +14,9 @@
 
 #define EDE_NO_REACHABLE_AUTHORITY 22
 
+/* A safety net: resolution and validation never need this many turns per step. */
+#define REQ_STEP_GUARD 256
+
 struct req *req_new(const struct req_env *env, const uint8_t *qname, uint16_t qtype,
                     uint16_t qclass, uint8_t flags)
 {
@@ -28,6 +31,7 @@ struct req *req_new(const struct req_env *env, const uint8_t *qname, uint16_t qt
 	r->flags = flags;
 	r->deadline = clock_mono_ms() + env->conf->request_timeout_ms;
 	r->ede.code = -1;
+	r->vbudget = env->val_budget;
 	r->it = iter_new(env, r->qname, qtype, qclass, &r->budget);
 	if (r->it == NULL) {
 		free(r);
@@ -36,11 +40,21 @@ struct req *req_new(const struct req_env *env, const uint8_t *qname, uint16_t qt
 	return r;
 }
 
+struct val_budget req_val_budget(const struct conf *conf)
+{
+	return (struct val_budget){.sig_checks = conf->max_sig_checks,
+	                           .key_collisions = conf->max_key_tag_collisions,
+	                           .ds_mismatches = conf->max_ds_mismatches,
+	                           .nsec3_hashes = conf->max_nsec3_hashes};
+}
+
 void req_free(struct req *r)
 {
 	if (r == NULL)
 		return;
 	iter_free(r->it);
+	iter_free(r->fetch);
+	val_free(r->val);
 	free(r->answer);
 	free(r);
 }
@@ -50,11 +64,38 @@ uint64_t req_deadline(const struct req *r)
 	return r->deadline;
 }
 
+/* The counters and the debug line a validation leaves behind. */
+static void count_validation(struct req *r)
+{
+	struct stats *st = r->env->stats;
+	if (r->vstatus == VAL_SECURE)
+		st->val_secure++;
+	else if (r->vstatus == VAL_INSECURE)
+		st->val_insecure++;
+	else if (r->vstatus == VAL_BOGUS)
+		st->val_bogus++;
+	if (r->vbudget.exhausted) {
+		char name[WIRE_DNAME_MAX * 4 + 2];
+		st->val_budget++;
+		log_debug(LOG_LEVEL_QUERY, "validation: %s: work budget exhausted",
+		          wire_dname_to_str(r->qname, name, sizeof(name)));
+	}
+}
+
 static enum req_action req_finish(struct req *r)
 {
 	struct iter_result res;
 	iter_result_get(r->it, &res);
 	r->ede = res.ede;
+	if (r->val != NULL)
+		r->vstatus = val_result(r->val, &r->ede);
+	count_validation(r);
+	if (r->vstatus != VAL_INDETERMINATE && log_enabled(LOG_LEVEL_QUERY)) {
+		char name[WIRE_DNAME_MAX * 4 + 2];
+		log_msg(LOG_LEVEL_QUERY, "validation: %s type %u is %s (EDE %d)",
+		        wire_dname_to_str(r->qname, name, sizeof(name)), r->qtype,
+		        val_status_name(r->vstatus), r->ede.code);
+	}
 	if (req__answer_build(r, &res) != 0) {
 		log_err("out of memory building an answer");
 		r->answer_len = 0;
@@ -63,19 +104,58 @@ static enum req_action req_finish(struct req *r)
 	return REQ_DONE;
 }
 
-enum req_action req_step(struct req *r, struct req_send *out)
+/* Validate this answer? Not with CD (RFC 4035 §3.2.2), not without anchors. */
+static bool wants_validation(const struct req *r, const struct iter_result *res)
 {
-	if (r->done)
-		return REQ_DONE;
-	uint64_t now = clock_mono_ms();
-	if (now >= r->deadline) {
-		r->env->stats->limits[STATS_LIMIT_TIMEOUT]++;
-		log_debug(LOG_LEVEL_QUERY, "request timed out after %u ms",
-		          r->env->conf->request_timeout_ms);
-		iter_abort(r->it, EDE_NO_REACHABLE_AUTHORITY, "request timed out");
-	}
-	if (iter_step(r->it, out) == ITER_DONE)
-		return req_finish(r);
+	return r->env->val != NULL && !(r->flags & CACHE_MSG_CD) && r->qclass == LDNS_RR_CLASS_IN &&
+	       (res->rcode == LDNS_RCODE_NOERROR || res->rcode == LDNS_RCODE_NXDOMAIN);
+}
+
+/* The main resolution is done: start validating, or finish. */
+static bool start_validation(struct req *r)
+{
+	struct iter_result res;
+	iter_result_get(r->it, &res);
+	if (!wants_validation(r, &res))
+		return false;
+	struct val_input in = {.qname = r->qname,
+	                       .qtype = r->qtype,
+	                       .rcode = res.rcode,
+	                       .answer = res.answer,
+	                       .authority = res.authority};
+	r->val = val_new(r->env->val, &in, &r->vbudget);
+	return r->val != NULL;
+}
+
+/* Advance the validator; true when it needs a fetch (r->fetch started). */
+static bool validation_step(struct req *r)
+{
+	struct val_fetch f;
+	if (val_step(r->val, &f) == VAL_DONE)
+		return false;
+	r->fetch = iter_new(r->env, f.name, f.type, LDNS_RR_CLASS_IN, &r->budget);
+	if (r->fetch == NULL)
+		val_on_fetch(r->val, LDNS_RCODE_SERVFAIL, NULL, NULL);
+	return true;
+}
+
+/* The iterator that owns the network now: a validator fetch, or the main one. */
+static struct iter *active(struct req *r)
+{
+	return r->fetch != NULL ? r->fetch : r->it;
+}
+
+static void fetch_done(struct req *r)
+{
+	struct iter_result res;
+	iter_result_get(r->fetch, &res);
+	val_on_fetch(r->val, res.rcode, res.answer, res.authority);
+	iter_free(r->fetch);
+	r->fetch = NULL;
+}
+
+static enum req_action req_send(struct req *r, struct req_send *out, uint64_t now)
+{
 	if (out->timeout_ms > r->deadline - now)
 		out->timeout_ms = (uint32_t)(r->deadline - now);
 	if (out->timeout_ms == 0)
@@ -87,17 +167,50 @@ enum req_action req_step(struct req *r, struct req_send *out)
 	return REQ_SEND;
 }
 
+enum req_action req_step(struct req *r, struct req_send *out)
+{
+	if (r->done)
+		return REQ_DONE;
+	uint64_t now = clock_mono_ms();
+	if (now >= r->deadline) {
+		r->env->stats->limits[STATS_LIMIT_TIMEOUT]++;
+		log_debug(LOG_LEVEL_QUERY, "request timed out after %u ms",
+		          r->env->conf->request_timeout_ms);
+		iter_free(r->fetch);
+		r->fetch = NULL;
+		val_free(r->val);
+		r->val = NULL;
+		iter_abort(r->it, EDE_NO_REACHABLE_AUTHORITY, "request timed out");
+	}
+	for (unsigned guard = 0; guard < REQ_STEP_GUARD; guard++) {
+		if (r->fetch != NULL) {
+			if (iter_step(r->fetch, out) == ITER_SEND)
+				return req_send(r, out, now);
+			fetch_done(r);
+		} else if (r->val != NULL) {
+			if (!validation_step(r))
+				return req_finish(r);
+		} else {
+			if (iter_step(r->it, out) == ITER_SEND)
+				return req_send(r, out, now);
+			if (!start_validation(r))
+				return req_finish(r);
+		}
+	}
+	return req_finish(r);
+}
+
 int req_on_reply(struct req *r, const uint8_t *wire, size_t len, uint32_t rtt_ms)
 {
 	if (r->done)
 		return ERR_MISMATCH;
-	return iter_on_reply(r->it, wire, len, rtt_ms);
+	return iter_on_reply(active(r), wire, len, rtt_ms);
 }
 
 void req_on_timeout(struct req *r, bool refused)
 {
 	if (!r->done)
-		iter_on_timeout(r->it, refused);
+		iter_on_timeout(active(r), refused);
 }
 
 const uint8_t *req_answer(const struct req *r, size_t *len, struct wire_ede *ede)

@@ -14,7 +14,11 @@ struct req {
 	uint8_t flags; /* CACHE_MSG_* */
 	struct iter_budget budget;
 	struct iter *it;
-	uint64_t deadline; /* monotonic ms */
+	struct val_budget vbudget; /* validation work left, shared by every fetch */
+	struct val *val;           /* validating the answer, or NULL */
+	struct iter *fetch;        /* resolving a DS/DNSKEY RRset for the validator, or NULL */
+	enum val_status vstatus;   /* VAL_INDETERMINATE when the answer was not validated */
+	uint64_t deadline;         /* monotonic ms */
 	bool done;
 	uint8_t *answer; /* malloc'd reply wire once done */
 	size_t answer_len;

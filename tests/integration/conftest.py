@@ -4,6 +4,9 @@
 - resolver / make_resolver: a mangrove daemon on 127.0.0.1:53 using the
   mini-Internet's root hints, stopped with SIGTERM after the test, which must
   make it exit 0 within a few seconds.
+- servers_stopped: call it to stop every authoritative server (they are
+  started again after the test).
+- slow_log: the questions the slow server gets during the test.
 - The daemon and client helpers themselves are in helpers.py.
 
 Everything here runs inside the private network namespace set up by `run`;
@@ -13,7 +16,7 @@ every wait is bounded.
 import pytest
 
 import mini_internet
-from helpers import Resolver
+from helpers import QueryLog, Resolver
 
 _timings = {}
 
@@ -40,6 +43,26 @@ def world(tmp_path_factory):
 @pytest.fixture
 def facts(world):
     return world.facts
+
+
+@pytest.fixture
+def servers_stopped(world):
+    """Stops every authoritative server when called; restarts them after."""
+    stopped = []
+
+    def stop():
+        world.stop()
+        stopped.append(True)
+
+    yield stop
+    if stopped:
+        world.start()
+
+
+@pytest.fixture
+def slow_log(world):
+    """The questions the slow server (slow.lab.) receives from now on."""
+    return QueryLog(world.servers[world.facts['slow']['address']].querylog)
 
 
 class ResolverFactory:

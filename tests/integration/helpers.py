@@ -3,6 +3,7 @@ the mangrove daemon (config, start, stop), clients that send from any
 127.0.0.x source address, and answer-section helpers."""
 
 import os
+import selectors
 import signal
 import socket
 import struct
@@ -48,6 +49,7 @@ def write_config(path, world, logfile, overrides=None):
         'interface': RESOLVER_ADDR,
         'port': '53',
         'root-hints': world.root_hints,
+        'trust-anchor-file': world.trust_anchor,
         'do-not-query-localhost': 'no',
         'access-control': ['127.0.0.0/24 allow'],
         'verbosity': '2',
@@ -68,13 +70,18 @@ def write_config(path, world, logfile, overrides=None):
 class Resolver:
     """One mangrove daemon process and clients to talk to it."""
 
-    def __init__(self, world, workdir, overrides=None):
+    def __init__(self, world, workdir, overrides=None, *, conf=None, cwd=None):
+        """conf: use this config file (as given to -c, so it may be relative
+        to cwd) instead of writing one; cwd: the daemon's working folder."""
         self.world = world
         self.dir = str(workdir)
         self.logfile = os.path.join(self.dir, 'mangrove.log')
         self.outfile = os.path.join(self.dir, 'mangrove.out')
-        self.conf = write_config(os.path.join(self.dir, 'mangrove.conf'), world,
-                                 self.logfile, overrides)
+        if conf is None:
+            conf = write_config(os.path.join(self.dir, 'mangrove.conf'), world,
+                                self.logfile, overrides)
+        self.conf = conf
+        self.cwd = cwd
         self.addr = RESOLVER_ADDR
         self.proc = None
 
@@ -84,7 +91,8 @@ class Resolver:
         with open(self.outfile, 'ab') as out:
             self.proc = subprocess.Popen([MANGROVE, '-d', '-c', self.conf],
                                          stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=out, start_new_session=True)
+                                         stderr=out, start_new_session=True,
+                                         cwd=self.cwd)
         deadline = time.monotonic() + START_TIMEOUT
         while not _listening(self.addr, 53):
             self._check_alive(deadline)
@@ -239,3 +247,65 @@ def tcp_read_frames(sock, count, timeout):
             frames.append(buf[2:2 + n])
             buf = buf[2 + n:]
     return frames
+
+
+class QueryLog:
+    """The questions the slow server of the mini-Internet (mini_internet.py)
+    received from the moment this object was made: [(name, TYPE)], names in
+    lower case with the final dot, in the order they arrived."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            self.start = os.path.getsize(path)
+        except OSError:
+            self.start = 0
+
+    def entries(self):
+        with open(self.path) as f:
+            f.seek(self.start)
+            return [tuple(line.split()) for line in f if line.strip()]
+
+    def count(self, name, rdtype=None):
+        """How often name (of any type, or of rdtype) was asked."""
+        return sum(1 for n, t in self.entries()
+                   if n == name.lower() and (rdtype is None or t == rdtype))
+
+
+def ask_all(addr, queries, *, sources=None, timeout=QUERY_TIMEOUT):
+    """Send each query (dns.message.Message) over UDP from its own socket,
+    all before reading any reply; wait at most timeout seconds in total.
+    sources: a source address per query (default RESOLVER_ADDR). Returns a
+    list like queries: the reply Message, or None for no (matching) reply."""
+    sel = selectors.DefaultSelector()
+    socks = []
+    try:
+        for i, q in enumerate(queries):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            s.bind((sources[i] if sources else RESOLVER_ADDR, 0))
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, i)
+        for s, q in zip(socks, queries):
+            s.sendto(q.to_wire(), (addr, 53))
+        replies = [None] * len(queries)
+        deadline = time.monotonic() + timeout
+        while any(r is None for r in replies) and time.monotonic() < deadline:
+            for key, _ in sel.select(max(0.0, deadline - time.monotonic())):
+                i = key.data
+                try:
+                    data = socks[i].recv(65535)
+                except BlockingIOError:
+                    continue
+                try:
+                    r = dns.message.from_wire(data)
+                except dns.exception.DNSException:
+                    continue
+                if r.id == queries[i].id and replies[i] is None:
+                    replies[i] = r
+                    sel.unregister(socks[i])
+        return replies
+    finally:
+        for s in socks:
+            s.close()
+        sel.close()

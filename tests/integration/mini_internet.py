@@ -6,7 +6,10 @@ signs them bottom-up with ldns tools (DS records go into the parent before
 the parent is signed), writes the root trust anchor and a root hints file,
 and runs one authoritative server per address: NSD for most, Knot DNS for
 one leaf zone (pre-signed, Knot does no signing), plus a "silent" one that
-holds its sockets but never answers (a server that times out).
+holds its sockets but never answers (a server that times out), and a "slow"
+one of our own (dnspython) that answers every query SLOW_DELAY seconds late
+and appends each question it gets to a log (what the resolver asked, and how
+often: joined questions, QNAME minimisation).
 
 The world is a table built by plan(): one add_zone() call per zone, with
 its NS set, where it is served, algorithm, NSEC/NSEC3 and records. What
@@ -21,25 +24,38 @@ Non-goal: anything outside 127.0.0.0/8. The servers are started only inside a
 private network namespace (unshare -rn, MANGROVE_NETNS=1).
 """
 
+import heapq
 import json
 import os
+import selectors
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 
 import dns.exception
 import dns.flags
 import dns.message
+import dns.name
+import dns.opcode
 import dns.query
 import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.zone
 
 DEFAULT_TTL = 300
 SOA_MINIMUM = 60  # negative-caching TTL (RFC 2308 §5)
 NSEC3_HASH_SHA1 = 1
 READY_TIMEOUT = 15.0  # seconds for all servers to answer
 STOP_TIMEOUT = 5.0  # seconds for one server to exit after SIGTERM
+# The slow server's delay: below the resolver's first timeout for an unknown
+# server (400 ms), so that a question is not sent twice because of it.
+SLOW_DELAY = 0.2
 
 ALG_RSASHA256 = 8
 ALG_ECDSAP256 = 13
@@ -74,7 +90,7 @@ class Zone:
         # default every NS address (a dead or lame NS is left out here).
         self.serve = list(serve) if serve is not None else [a for _, a in self.ns]
         self.records = list(records)  # zone-file lines, relative to the origin
-        self.software = software  # 'nsd' or 'knot'
+        self.software = software  # 'nsd', 'knot' or 'slow'
         self.alg = alg
         self.split_keys = split_keys  # KSK + ZSK, else one combined key
         self.denial = denial  # 'nsec', 'nsec3' or 'nsec3-optout'
@@ -119,6 +135,9 @@ def plan():
     silent_addr = '127.0.9.10'
     fill_a = '192.0.2.1'
     fill_txt = _fill_txt_string()
+    slow_addr = '127.0.3.10'
+    slow_a = '192.0.2.70'
+    slow_txt = '"slow answer"'
 
     add_zone('.', [('a.root-servers.lab.', '127.0.1.1'),
                    ('b.root-servers.lab.', '127.0.1.2')],
@@ -176,6 +195,10 @@ def plan():
     add_zone('fill.lab.', [('ns1.fill.lab.', '127.0.3.9')],
              alg=ALG_ECDSAP256, denial='nsec',
              records=['* A ' + fill_a, '* TXT "%s"' % fill_txt])
+    # Unsigned, served by the slow server (slow() below): every name below
+    # the zone answers (wildcards), SLOW_DELAY late, and is logged.
+    add_zone('slow.lab.', [('ns1.slow.lab.', slow_addr)], software='slow',
+             signed=False, records=['* A ' + slow_a, '* TXT ' + slow_txt])
 
     # Up but authoritative for nothing; bound but never answering.
     extra_servers = {lame_addr: 'nsd', silent_addr: 'silent'}
@@ -204,6 +227,10 @@ def plan():
         # Every name below the zone but ns1.fill.lab. is a wildcard answer.
         'fill': {'zone': 'fill.lab.', 'wildcard': '*.fill.lab.',
                  'A': [fill_a], 'TXT': [fill_txt]},
+        # Every name below the zone but ns1.slow.lab. is a wildcard answer;
+        # the server's question log is servers[address].querylog.
+        'slow': {'zone': 'slow.lab.', 'address': slow_addr, 'delay': SLOW_DELAY,
+                 'A': [slow_a], 'TXT': [slow_txt]},
         'nxdomain': [
             {'name': 'nx.plain.lab.', 'zone': 'plain.lab.'},  # NSEC
             {'name': 'nx.big.example.', 'zone': 'big.example.'},  # NSEC3
@@ -255,6 +282,7 @@ class Server:
         self.conf = os.path.join(self.dir, software + '.conf')
         self.log = os.path.join(self.dir, software + '.log')
         self.pidfile = os.path.join(self.dir, software + '.pid')
+        self.querylog = os.path.join(self.dir, 'queries.log')  # slow only
         self.proc = None
         self.pid = None
 
@@ -264,6 +292,11 @@ class Server:
             text = self._nsd_conf(zonefiles)
         elif self.software == 'knot':
             text = self._knot_conf(zonefiles)
+        elif self.software == 'slow':
+            text = json.dumps({'addr': self.addr, 'delay': SLOW_DELAY,
+                               'querylog': self.querylog,
+                               'zones': {z: zonefiles[z] for z in self.zones}},
+                              indent=1) + '\n'
         else:
             text = '# silent: UDP and TCP bound on %s port 53, never answering\n' % self.addr
         with open(self.conf, 'w') as f:
@@ -326,6 +359,8 @@ class Server:
             cmd = ['nsd', '-d', '-c', self.conf]
         elif self.software == 'knot':
             cmd = ['knotd', '-c', self.conf]
+        elif self.software == 'slow':
+            cmd = [sys.executable, os.path.abspath(__file__), 'slow', self.addr, self.conf]
         else:
             cmd = [sys.executable, os.path.abspath(__file__), 'silent', self.addr, self.conf]
         with open(os.path.join(self.dir, 'stderr.log'), 'ab') as err:
@@ -349,11 +384,12 @@ class Server:
         one once its sockets are bound."""
         if self.software == 'silent':
             return _bound(self.addr, 53)
+        timeout = 0.2 + (SLOW_DELAY if self.software == 'slow' else 0)
         for z in self.zones or ['.']:
             q = dns.message.make_query(z, 'SOA')
             q.flags &= ~dns.flags.RD
             try:
-                r = dns.query.udp(q, self.addr, timeout=0.2)
+                r = dns.query.udp(q, self.addr, timeout=timeout)
             except (dns.exception.Timeout, OSError):
                 return False
             if self.zones and (r.rcode() != dns.rcode.NOERROR
@@ -424,7 +460,6 @@ def _bound(addr, port):
 def silent(addr):
     """A server that is there but never answers: UDP queries pile up
     unread (no ICMP error), TCP connections are queued, never accepted."""
-    import socket
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind((addr, 53))
     t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -434,6 +469,163 @@ def silent(addr):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:
         signal.pause()
+
+
+def _has_below(zone, name):
+    """True if a name of the zone lies below name (so that name exists,
+    as an empty non-terminal if it has no node of its own, RFC 4592 §2.2.2)."""
+    return any(n != name and n.is_subdomain(name) for n in zone.nodes)
+
+
+def auth_reply(zones, query):
+    """An authoritative reply from dnspython zones {origin: zone}: the
+    RRset asked for, NODATA or NXDOMAIN with the SOA (RFC 2308 §3), and
+    wildcards as RFC 4592 §3.3.1 has them. Non-goals: delegations, CNAME,
+    DNSSEC (the zones it serves are unsigned)."""
+    r = dns.message.make_response(query, our_payload=1232)
+    if query.opcode() != dns.opcode.QUERY or len(query.question) != 1:
+        r.set_rcode(dns.rcode.NOTIMP if query.opcode() != dns.opcode.QUERY
+                    else dns.rcode.FORMERR)
+        return r
+    qname, rdtype = query.question[0].name, query.question[0].rdtype
+    origins = [o for o in zones if qname.is_subdomain(o)]
+    if not origins:
+        r.set_rcode(dns.rcode.REFUSED)
+        return r
+    zone = zones[max(origins, key=len)]
+    r.flags |= dns.flags.AA
+    node = zone.get_node(qname)
+    if node is None and not _has_below(zone, qname):
+        ce = qname.parent()  # the closest encloser (RFC 4592 §3.3.1)
+        while ce != zone.origin and zone.get_node(ce) is None and not _has_below(zone, ce):
+            ce = ce.parent()
+        node = zone.get_node(dns.name.from_text('*', ce))
+        if node is None:
+            r.set_rcode(dns.rcode.NXDOMAIN)
+    rds = node.get_rdataset(dns.rdataclass.IN, rdtype) if node is not None else None
+    if rds is not None:
+        r.find_rrset(r.answer, qname, dns.rdataclass.IN, rdtype, create=True).update(rds)
+        return r
+    soa = zone.get_rdataset(zone.origin, dns.rdatatype.SOA)
+    rrset = r.find_rrset(r.authority, zone.origin, dns.rdataclass.IN, dns.rdatatype.SOA,
+                         create=True)
+    rrset.update(soa)
+    rrset.ttl = min(soa.ttl, soa[0].minimum)
+    return r
+
+
+class SlowServer:
+    """An authoritative server that answers every query `delay` seconds
+    after it came (UDP and TCP, many at once) and appends each question to
+    a log, one "name TYPE" line per query, as it arrives."""
+
+    def __init__(self, conf):
+        self.addr = conf['addr']
+        self.delay = conf['delay']
+        self.zones = {}
+        for origin, path in conf['zones'].items():
+            z = dns.zone.from_file(path, origin, relativize=False)
+            self.zones[z.origin] = z
+        self.log = open(conf['querylog'], 'a')
+        self.lock = threading.Lock()
+
+    def answer(self, wire, udp):
+        """The reply's wire form for a query's wire form, or None (not a query)."""
+        try:
+            q = dns.message.from_wire(wire)
+        except Exception:  # anything malformed: no answer, like a server that drops it
+            return None
+        if q.flags & dns.flags.QR:
+            return None
+        if q.question:
+            with self.lock:
+                self.log.write('%s %s\n' % (q.question[0].name.to_text().lower(),
+                                             dns.rdatatype.to_text(q.question[0].rdtype)))
+                self.log.flush()
+        r = auth_reply(self.zones, q)
+        limit = 65535
+        if udp:
+            limit = max(512, q.payload) if q.edns >= 0 else 512
+        try:
+            return r.to_wire(max_size=limit)
+        except dns.exception.TooBig:  # RFC 2181 §9: TC=1 and nothing else
+            r = dns.message.make_response(q, our_payload=1232)
+            r.flags |= dns.flags.AA | dns.flags.TC
+            return r.to_wire(max_size=limit)
+
+    def serve(self):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((self.addr, 53))
+        u.setblocking(False)
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.bind((self.addr, 53))
+        t.listen(16)
+        t.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(u, selectors.EVENT_READ)
+        sel.register(t, selectors.EVENT_READ)
+        due = []  # (time to send, sequence, peer, reply wire)
+        seq = 0
+        while True:
+            wait = max(0.0, due[0][0] - time.monotonic()) if due else None
+            for key, _ in sel.select(wait):
+                try:
+                    if key.fileobj is u:
+                        data, peer = u.recvfrom(65535)
+                        out = self.answer(data, True)
+                        if out is not None:
+                            seq += 1
+                            heapq.heappush(due, (time.monotonic() + self.delay, seq, peer, out))
+                    else:
+                        conn, _ = t.accept()
+                        threading.Thread(target=self._tcp, args=(conn,), daemon=True).start()
+                except (BlockingIOError, InterruptedError):
+                    pass
+            while due and due[0][0] <= time.monotonic():
+                _, _, peer, out = heapq.heappop(due)
+                try:
+                    u.sendto(out, peer)
+                except OSError:
+                    pass
+
+    def _tcp(self, conn):
+        """One TCP connection (RFC 7766 §8 framing), its queries in turn."""
+        conn.setblocking(True)
+        conn.settimeout(10)
+        try:
+            with conn:
+                while True:
+                    head = _recv_exact(conn, 2)
+                    if head is None:
+                        return
+                    data = _recv_exact(conn, struct.unpack('!H', head)[0])
+                    if data is None:
+                        return
+                    out = self.answer(data, False)
+                    time.sleep(self.delay)
+                    if out is not None:
+                        conn.sendall(struct.pack('!H', len(out)) + out)
+        except OSError:
+            pass
+
+
+def _recv_exact(conn, n):
+    buf = b''
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def slow(conf_path):
+    """Run a SlowServer from its JSON config until SIGTERM."""
+    with open(conf_path) as f:
+        conf = json.load(f)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    SlowServer(conf).serve()
 
 
 def _pid_alive(pid):
@@ -624,7 +816,8 @@ class World:
                 'ds': z.ds, 'keys': z.keys, 'file': self.zonefiles.get(z.name),
                 'parent': self.parent(z.name)} for z in self.zones},
             'servers': {a: {'software': s.software, 'zones': s.zones, 'pid': s.pid,
-                            'conf': s.conf, 'log': s.log}
+                            'conf': s.conf, 'log': s.log,
+                            'querylog': s.querylog if s.software == 'slow' else None}
                         for a, s in self.servers.items()},
             'facts': self.facts,
         }
@@ -651,6 +844,9 @@ class World:
 def main(argv):
     if len(argv) == 4 and argv[1] == 'silent':  # internal: World starts these
         silent(argv[2])
+        return 0
+    if len(argv) == 4 and argv[1] == 'slow':
+        slow(argv[3])
         return 0
     if len(argv) != 3 or argv[1] not in ('up', 'down'):
         sys.stderr.write('usage: %s up|down DIR\n' % argv[0])

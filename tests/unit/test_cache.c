@@ -86,7 +86,7 @@ static int store_a(struct cache *c, const char *name, uint8_t flags, unsigned n,
 	uint8_t q[WIRE_DNAME_MAX], wire[512];
 	dname(name, q);
 	size_t len = make_reply(wire, sizeof(wire), name, n, ttl, tag);
-	return cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, flags, wire, len, ttl, now);
+	return cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, flags, wire, len, ttl, now, -1);
 }
 
 static int lookup_a(struct cache *c, const char *name, uint8_t flags, time_t now, uint8_t *out,
@@ -94,7 +94,8 @@ static int lookup_a(struct cache *c, const char *name, uint8_t flags, time_t now
 {
 	uint8_t q[WIRE_DNAME_MAX];
 	dname(name, q);
-	return cache_msg_lookup(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, flags, now, out, cap, outlen);
+	return cache_msg_lookup(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, flags, now, out, cap, outlen,
+	                        NULL);
 }
 
 static bool present(struct cache *c, const char *name, time_t now)
@@ -222,8 +223,8 @@ static void test_cache_msg_lookup_ttl_floor_zero(void **state)
 	dname("short.example", q);
 	size_t len = make_reply(wire, sizeof(wire), "short.example", 1, 30, 1);
 	/* The entry lives 100 s though the record says 30: shown as 0, never wrapped. */
-	assert_int_equal(cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 100, T0),
-	                 0);
+	assert_int_equal(
+	        cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 100, T0, -1), 0);
 	size_t olen;
 	assert_int_equal(lookup_a(c, "short.example", 0, T0 + 50, out, sizeof(out), &olen), 0);
 	assert_int_equal(reply_ttl(out, wire_dname_len(q), 0), 0);
@@ -271,10 +272,11 @@ static void test_cache_msg_lookup_type_distinguishes(void **state)
 	dname("a.example", q);
 	assert_int_equal(store_a(c, "a.example", 0, 1, 300, 1, T0), 0);
 	assert_int_equal(cache_msg_lookup(c, q, WIRE_TYPE_AAAA, WIRE_CLASS_IN, 0, T0, out,
-	                                  sizeof(out), &len),
+	                                  sizeof(out), &len, NULL),
 	                 ERR_NOTFOUND);
-	assert_int_equal(cache_msg_lookup(c, q, WIRE_TYPE_A, 3, 0, T0, out, sizeof(out), &len),
-	                 ERR_NOTFOUND);
+	assert_int_equal(
+	        cache_msg_lookup(c, q, WIRE_TYPE_A, 3, 0, T0, out, sizeof(out), &len, NULL),
+	        ERR_NOTFOUND);
 	cache_free(c);
 }
 
@@ -342,9 +344,9 @@ static void test_cache_msg_store_formerr(void **state)
 	size_t len = make_reply(wire, sizeof(wire), "a.example", 2, 300, 1);
 	/* Truncated in the middle of the last record. */
 	assert_int_equal(
-	        cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len - 3, 300, T0),
+	        cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len - 3, 300, T0, -1),
 	        ERR_FORMERR);
-	assert_int_equal(cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, 5, 300, T0),
+	assert_int_equal(cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, 5, 300, T0, -1),
 	                 ERR_FORMERR);
 	assert_false(present(c, "a.example", T0));
 	cache_free(c);
@@ -357,11 +359,12 @@ static void test_cache_msg_store_too_many_records(void **state)
 	uint8_t q[WIRE_DNAME_MAX];
 	dname("big.example", q);
 	size_t len = make_reply(wire, sizeof(wire), "big.example", 1025, 300, 1);
-	assert_int_equal(cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0),
-	                 ERR_SPACE);
+	assert_int_equal(
+	        cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0, -1),
+	        ERR_SPACE);
 	len = make_reply(wire, sizeof(wire), "big.example", 1024, 300, 1);
-	assert_int_equal(cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0),
-	                 0);
+	assert_int_equal(
+	        cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0, -1), 0);
 	cache_free(c);
 }
 
@@ -371,10 +374,10 @@ static void test_cache_msg_store_bad_qname(void **state)
 	uint8_t wire[512], out[512];
 	size_t len = make_reply(wire, sizeof(wire), "a.example", 1, 300, 1);
 	assert_int_equal(
-	        cache_msg_store(c, NULL, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0),
+	        cache_msg_store(c, NULL, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0, -1),
 	        ERR_INVAL);
 	assert_int_equal(cache_msg_lookup(c, NULL, WIRE_TYPE_A, WIRE_CLASS_IN, 0, T0, out,
-	                                  sizeof(out), &len),
+	                                  sizeof(out), &len, NULL),
 	                 ERR_NOTFOUND);
 	cache_free(c);
 }
@@ -397,7 +400,8 @@ static void test_cache_msg_lookup_no_alloc(void **state)
 
 	alloc_calls = 0;
 	alloc_counting = 1;
-	rc = cache_msg_lookup(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, T0 + 5, out, sizeof(out), &len);
+	rc = cache_msg_lookup(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, T0 + 5, out, sizeof(out), &len,
+	                      NULL);
 	alloc_counting = 0;
 	assert_int_equal(rc, 0);
 	assert_int_equal(alloc_calls, 0);
@@ -474,8 +478,9 @@ static void test_cache__insert_larger_than_shard(void **state)
 	uint64_t entries = st.entries;
 	dname("big.example", q);
 	size_t len = make_reply(wire, sizeof(wire), "big.example", 200, 300, 1);
-	assert_int_equal(cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0),
-	                 ERR_SPACE);
+	assert_int_equal(
+	        cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, 0, wire, len, 300, T0, -1),
+	        ERR_SPACE);
 	cache_stats_get(c, &st);
 	assert_int_equal(st.entries, entries); /* nothing evicted for it */
 	assert_int_equal(st.evictions, 0);

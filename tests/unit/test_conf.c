@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,11 +123,16 @@ static void tmp_init(struct tmp *t)
 	assert_non_null(mkdtemp(t->dir));
 }
 
-/* Writes dir/name and returns its path in path. */
+/* Writes dir/name and returns its path in path; a name written again is replaced. */
 static void tmp_write(struct tmp *t, const char *name, const char *text, char *path, size_t len)
 {
-	assert_true(t->n < 16);
-	snprintf(t->names[t->n++], sizeof(t->names[0]), "%s", name);
+	bool known = false;
+	for (size_t i = 0; i < t->n && !known; i++)
+		known = strcmp(t->names[i], name) == 0;
+	if (!known) {
+		assert_true(t->n < 16);
+		snprintf(t->names[t->n++], sizeof(t->names[0]), "%s", name);
+	}
 	snprintf(path, len, "%s/%s", t->dir, name);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
@@ -200,6 +206,20 @@ static void test_conf_load_defaults(void **state)
 	assert_null(c->logfile);
 	assert_null(c->pidfile);
 	assert_true(c->username == NULL || c->username[0] == '\0');
+	assert_int_equal(c->n_trust_anchor_files, 0);
+	assert_int_equal(c->n_trust_anchor_texts, 0);
+	assert_null(c->trust_anchors);
+	assert_true(c->root_trust_anchor);
+	assert_int_equal(c->n_domain_insecure, 0);
+	assert_int_equal(c->val_sig_skew, 300);
+	assert_int_equal(c->nsec3_max_iterations, 50);
+	assert_int_equal(c->val_bogus_ttl, 60);
+	assert_true(c->aggressive_nsec);
+	assert_true(c->trust_anchor_signaling);
+	assert_int_equal(c->max_sig_checks, 64);
+	assert_int_equal(c->max_key_tag_collisions, 4);
+	assert_int_equal(c->max_ds_mismatches, 8);
+	assert_int_equal(c->max_nsec3_hashes, 150);
 	conf_free(c);
 }
 
@@ -294,6 +314,26 @@ static void test_conf_load_good_file(void **state)
 	assert_string_equal(c->logfile, "/var/log/mangrove log.txt");
 	assert_string_equal(c->pidfile, "/run/mangrove.pid");
 	assert_string_equal(c->username, "mangrove");
+	assert_int_equal(c->n_trust_anchor_files, 2);
+	abs_conf("/anchors/inner.key", want, sizeof(want));
+	assert_string_equal(c->trust_anchor_files[0], want);
+	abs_conf("/anchors/root.ds", want, sizeof(want));
+	assert_string_equal(c->trust_anchor_files[1], want);
+	assert_int_equal(c->n_trust_anchor_texts, 2);
+	assert_int_equal(ldns_rr_list_rr_count(c->trust_anchors), 6);
+	assert_true(c->root_trust_anchor);
+	assert_int_equal(c->n_domain_insecure, 2);
+	assert_memory_equal(c->domain_insecure[0], "\6broken\7example", 16);
+	assert_memory_equal(c->domain_insecure[1], "\4corp", 6);
+	assert_int_equal(c->val_sig_skew, 3600);
+	assert_int_equal(c->nsec3_max_iterations, 0);
+	assert_int_equal(c->val_bogus_ttl, 5);
+	assert_false(c->aggressive_nsec);
+	assert_false(c->trust_anchor_signaling);
+	assert_int_equal(c->max_sig_checks, 200);
+	assert_int_equal(c->max_key_tag_collisions, 2);
+	assert_int_equal(c->max_ds_mismatches, 20);
+	assert_int_equal(c->max_nsec3_hashes, 1000);
 	conf_free(c);
 }
 
@@ -399,6 +439,9 @@ static void test_conf_load_relative_paths(void **state)
 	/* set in inc/paths.conf, still relative to the main file's folder */
 	abs_conf("/run/mangrove.pid", want, sizeof(want));
 	assert_string_equal(c->pidfile, want);
+	abs_conf("/anchors/root.ds", want, sizeof(want));
+	assert_int_equal(c->n_trust_anchor_files, 1);
+	assert_string_equal(c->trust_anchor_files[0], want);
 	conf_free(c);
 }
 
@@ -669,6 +712,306 @@ static void test_conf_load_error_nul_byte(void **state)
 	tmp_done(&t);
 }
 
+/* ---- DNSSEC ---- */
+
+#define ROOT_DS_2017                                                                               \
+	". DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
+#define DIGEST32 "0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F9"
+
+/* Loads "server:\n" + body from a scratch file; path gets its name (for errors). */
+static int load_body(struct tmp *t, const char *body, struct conf **c, char *path, size_t plen,
+                     char *err, size_t elen)
+{
+	char text[1024];
+	snprintf(text, sizeof(text), "server:\n%s", body);
+	tmp_write(t, "d.conf", text, path, plen);
+	return conf_load(path, c, err, elen);
+}
+
+static struct conf *load_body_ok(struct tmp *t, const char *body)
+{
+	char path[128], err[1024];
+	struct conf *c = NULL;
+	int rc = load_body(t, body, &c, path, sizeof(path), err, sizeof(err));
+	if (rc != 0)
+		print_error("%s: %s\n", body, err);
+	assert_int_equal(rc, 0);
+	return c;
+}
+
+/* The body (one option line, so line 2) fails with code and exactly "path:2: " + text. */
+static void expect_body_error(struct tmp *t, const char *body, int code, const char *text)
+{
+	char path[128], err[1024], want[1280];
+	struct conf *c = (struct conf *)&c;
+	int rc = load_body(t, body, &c, path, sizeof(path), err, sizeof(err));
+	snprintf(want, sizeof(want), "%s:2: %s", path, text);
+	if (rc != code || strcmp(err, want) != 0)
+		print_error("%s: got %d \"%s\"\n", body, rc, err);
+	assert_int_equal(rc, code);
+	assert_null(c);
+	assert_string_equal(err, want);
+}
+
+static void assert_rr(const ldns_rr *rr, const char *owner, ldns_rr_type type, unsigned tag)
+{
+	char *o = ldns_rdf2str(ldns_rr_owner(rr));
+	assert_string_equal(o, owner);
+	free(o);
+	assert_int_equal(ldns_rr_get_type(rr), type);
+	if (type == LDNS_RR_TYPE_DS)
+		assert_int_equal(ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)), tag);
+	else
+		assert_int_equal(ldns_calc_keytag(rr), tag);
+}
+
+/* Files first in line order, $ORIGIN, parentheses and relative names; then inline ones. */
+static void test_conf_load_anchor_records(void **state)
+{
+	struct conf *c = load_ok(CONFDIR "/good.conf");
+	const ldns_rr_list *l = c->trust_anchors;
+	assert_int_equal(ldns_rr_list_rr_count(l), 6);
+	assert_rr(ldns_rr_list_rr(l, 0), "Example.", LDNS_RR_TYPE_DNSKEY, 20326);
+	assert_rr(ldns_rr_list_rr(l, 1), "lab.Example.", LDNS_RR_TYPE_DS, 12345);
+	assert_rr(ldns_rr_list_rr(l, 2), ".", LDNS_RR_TYPE_DS, 20326);
+	assert_rr(ldns_rr_list_rr(l, 3), ".", LDNS_RR_TYPE_DS, 38696);
+	assert_rr(ldns_rr_list_rr(l, 4), ".", LDNS_RR_TYPE_DS, 20326);
+	assert_rr(ldns_rr_list_rr(l, 5), "corp.", LDNS_RR_TYPE_DNSKEY, 2371);
+	assert_string_equal(c->trust_anchor_texts[0], ROOT_DS_2017);
+	conf_free(c);
+}
+
+static void test_conf_load_root_anchor_on_without_anchors(void **state)
+{
+	struct tmp t;
+	tmp_init(&t);
+	struct conf *c = load_body_ok(&t, "verbosity: 1\n");
+	assert_true(c->root_trust_anchor);
+	conf_free(c);
+	c = load_body_ok(&t, "root-trust-anchor: no\n");
+	assert_false(c->root_trust_anchor);
+	conf_free(c);
+	tmp_done(&t);
+}
+
+/* Any configured anchor leaves the built-in root one out unless asked for. */
+static void test_conf_load_root_anchor_off_with_anchors(void **state)
+{
+	struct tmp t;
+	char body[PATH_MAX + 64], file[PATH_MAX];
+	tmp_init(&t);
+	struct conf *c = load_body_ok(&t, "trust-anchor: \"" ROOT_DS_2017 "\"\n");
+	assert_false(c->root_trust_anchor);
+	conf_free(c);
+	abs_conf("/anchors/inner.key", file, sizeof(file));
+	snprintf(body, sizeof(body), "trust-anchor-file: %s\n", file);
+	c = load_body_ok(&t, body);
+	assert_false(c->root_trust_anchor);
+	conf_free(c);
+	tmp_done(&t);
+}
+
+static void test_conf_load_root_anchor_yes_with_anchors(void **state)
+{
+	struct tmp t;
+	tmp_init(&t);
+	struct conf *c =
+	        load_body_ok(&t, "root-trust-anchor: yes\ntrust-anchor: \"" ROOT_DS_2017 "\"\n");
+	assert_true(c->root_trust_anchor);
+	conf_free(c);
+	tmp_done(&t);
+}
+
+/* RFC 4035 §5.2: unsupported algorithms and digest types are the validator's decision. */
+static void test_conf_load_anchor_unsupported_kept(void **state)
+{
+	struct tmp t;
+	tmp_init(&t);
+	struct conf *c = load_body_ok(&t, "trust-anchor: \"example. DS 7 253 99 ABCD\"\n"
+	                                  "trust-anchor: \"example. DNSKEY 257 3 253 AwEAAQ==\"\n");
+	assert_int_equal(ldns_rr_list_rr_count(c->trust_anchors), 2);
+	conf_free(c);
+	tmp_done(&t);
+}
+
+static void test_conf_load_dnssec_bounds(void **state)
+{
+	static const char *const good[] = {
+	        "val-sig-skew: 0",           "val-sig-skew: 86400",
+	        "nsec3-max-iterations: 0",   "nsec3-max-iterations: 65535",
+	        "val-bogus-ttl: 0",          "val-bogus-ttl: 86400",
+	        "max-sig-checks: 1",         "max-sig-checks: 1000",
+	        "max-key-tag-collisions: 1", "max-key-tag-collisions: 64",
+	        "max-ds-mismatches: 1",      "max-ds-mismatches: 100",
+	        "max-nsec3-hashes: 1",       "max-nsec3-hashes: 10000",
+	        "domain-insecure: .",        "domain-insecure: xn--bcher-kva.example",
+	};
+	struct tmp t;
+	char body[128];
+	tmp_init(&t);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(body, sizeof(body), "%s\n", good[i]);
+		conf_free(load_body_ok(&t, body));
+	}
+	tmp_done(&t);
+}
+
+static void test_conf_load_error_dnssec_values(void **state)
+{
+	static const char *const bad[][2] = {
+	        {"val-sig-skew: 86401", "val-sig-skew: 86401 is out of range (0-86400)"},
+	        {"nsec3-max-iterations: 65536",
+	         "nsec3-max-iterations: 65536 is out of range (0-65535)"},
+	        {"val-bogus-ttl: 86401", "val-bogus-ttl: 86401 is out of range (0-86400)"},
+	        {"max-sig-checks: 0", "max-sig-checks: 0 is out of range (1-1000)"},
+	        {"max-sig-checks: 1001", "max-sig-checks: 1001 is out of range (1-1000)"},
+	        {"max-key-tag-collisions: 0", "max-key-tag-collisions: 0 is out of range (1-64)"},
+	        {"max-key-tag-collisions: 65", "max-key-tag-collisions: 65 is out of range (1-64)"},
+	        {"max-ds-mismatches: 0", "max-ds-mismatches: 0 is out of range (1-100)"},
+	        {"max-ds-mismatches: 101", "max-ds-mismatches: 101 is out of range (1-100)"},
+	        {"max-nsec3-hashes: 0", "max-nsec3-hashes: 0 is out of range (1-10000)"},
+	        {"max-nsec3-hashes: 10001", "max-nsec3-hashes: 10001 is out of range (1-10000)"},
+	        {"val-sig-skew: 5m", "val-sig-skew: \"5m\" is not a number (use digits only)"},
+	        {"root-trust-anchor: on", "root-trust-anchor: \"on\" is not yes or no"},
+	        {"aggressive-nsec: 1", "aggressive-nsec: \"1\" is not yes or no"},
+	        {"trust-anchor-signaling: true",
+	         "trust-anchor-signaling: \"true\" is not yes or no"},
+	};
+	struct tmp t;
+	char body[128];
+	tmp_init(&t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "%s\n", bad[i][0]);
+		int code = strstr(bad[i][1], "range") != NULL ? ERR_RANGE : ERR_SYNTAX;
+		expect_body_error(&t, body, code, bad[i][1]);
+	}
+	tmp_done(&t);
+}
+
+/* Each check of a record, inline; the anchor file shares them (anchor_problem). */
+static void test_conf_load_error_anchor_record(void **state)
+{
+	static const char *const bad[][2] = {
+	        {"example. A 192.0.2.1", "the A record is not a trust anchor (use DS or DNSKEY)"},
+	        {"example. CH DS 1 8 2 " DIGEST32, "the record's class is not IN"},
+	        {"example. DNSKEY 1 3 8 AwEAAQ==",
+	         "the DNSKEY is not a zone key (flags 1 lack 256)"},
+	        {"example. DNSKEY 385 3 8 AwEAAQ==", "the DNSKEY is revoked (flags 385 hold 128)"},
+	        {"example. DNSKEY 257 2 8 AwEAAQ==", "the DNSKEY protocol is 2 (it must be 3)"},
+	        {"example. DS 1 8 2 ABCD", "the DS digest is 2 bytes, digest type 2 has 32"},
+	        {"example. DS 1 8 1 " DIGEST32, "the DS digest is 32 bytes, digest type 1 has 20"},
+	        {"example. DS \\# 4 01020304", "the record has 3 fields, not 4"},
+	};
+	struct tmp t;
+	char body[256], want[256];
+	tmp_init(&t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "trust-anchor: \"%s\"\n", bad[i][0]);
+		snprintf(want, sizeof(want), "trust-anchor: %s", bad[i][1]);
+		expect_body_error(&t, body, ERR_SYNTAX, want);
+	}
+	tmp_done(&t);
+}
+
+static void test_conf_load_error_anchor_text_unquoted(void **state)
+{
+	expect_error("bad_anchor_unquoted.conf", ERR_SYNTAX,
+	             ":3: trust-anchor: put the record in double quotes (\"NAME DS ...\")");
+}
+
+static void test_conf_load_error_anchor_text_syntax(void **state)
+{
+	expect_error("bad_anchor_text.conf", ERR_SYNTAX,
+	             ":3: trust-anchor: \". DS 20326 8 2\" is not a record (Syntax error, value "
+	             "expected)");
+}
+
+static void test_conf_load_error_anchor_file_missing(void **state)
+{
+	char path[PATH_MAX + 64];
+	abs_conf("/anchors/no-such.key", path, sizeof(path));
+	expect_error("bad_anchor_missing.conf", ERR_IO,
+	             ":3: trust-anchor-file: cannot read \"%s\": No such file or directory", path);
+}
+
+static void test_conf_load_error_anchor_file_folder(void **state)
+{
+	char path[PATH_MAX + 64];
+	abs_conf("/anchors", path, sizeof(path));
+	expect_error("bad_anchor_folder.conf", ERR_IO,
+	             ":3: trust-anchor-file: cannot read \"%s\": not a regular file", path);
+}
+
+/* The error names the configuration line and the anchor file's line. */
+static void test_conf_load_error_anchor_file_syntax(void **state)
+{
+	char path[PATH_MAX + 64];
+	abs_conf("/anchors/bad_syntax.key", path, sizeof(path));
+	expect_error("bad_anchor_syntax.conf", ERR_SYNTAX,
+	             ":3: trust-anchor-file: %s:4: cannot parse the record (Syntax error, could "
+	             "not parse the RR's rdata)",
+	             path);
+}
+
+static void test_conf_load_error_anchor_file_type(void **state)
+{
+	char path[PATH_MAX + 64];
+	abs_conf("/anchors/bad_type.key", path, sizeof(path));
+	expect_error("bad_anchor_type.conf", ERR_SYNTAX,
+	             ":4: trust-anchor-file: %s:4: the A record is not a trust anchor (use DS or "
+	             "DNSKEY)",
+	             path);
+}
+
+static void test_conf_load_error_anchor_file_empty(void **state)
+{
+	char path[PATH_MAX + 64];
+	abs_conf("/anchors/empty.key", path, sizeof(path));
+	expect_error("bad_anchor_empty.conf", ERR_SYNTAX,
+	             ":3: trust-anchor-file: \"%s\" holds no DS or DNSKEY record", path);
+}
+
+static void test_conf_load_error_anchor_file_include(void **state)
+{
+	char path[PATH_MAX + 64];
+	abs_conf("/anchors/include.key", path, sizeof(path));
+	expect_error("bad_anchor_include.conf", ERR_SYNTAX,
+	             ":3: trust-anchor-file: %s:2: $INCLUDE is not supported here", path);
+}
+
+static void test_conf_load_error_anchor_file_empty_name(void **state)
+{
+	struct tmp t;
+	tmp_init(&t);
+	expect_body_error(&t, "trust-anchor-file: \"\"\n", ERR_SYNTAX,
+	                  "trust-anchor-file: \"\" is not a file name");
+	tmp_done(&t);
+}
+
+static void test_conf_load_error_domain_insecure(void **state)
+{
+	expect_error("bad_insecure.conf", ERR_SYNTAX,
+	             ":3: domain-insecure: \"broken..example\" is not a domain name");
+}
+
+static void test_conf_option_get_dnssec_lists(void **state)
+{
+	struct conf *c = load_ok(CONFDIR "/good.conf");
+	char buf[1024], a[PATH_MAX], b[PATH_MAX], want[2 * PATH_MAX + 8];
+	abs_conf("/anchors/inner.key", a, sizeof(a));
+	abs_conf("/anchors/root.ds", b, sizeof(b));
+	snprintf(want, sizeof(want), "%s\n%s", a, b);
+	get(c, "trust-anchor-file", buf, sizeof(buf));
+	assert_string_equal(buf, want);
+	get(c, "trust-anchor", buf, sizeof(buf));
+	assert_string_equal(buf, "\"" ROOT_DS_2017 "\"\n\"corp. DNSKEY 257 3 13 "
+	                         "mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+"
+	                         "GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\"");
+	get(c, "domain-insecure", buf, sizeof(buf));
+	assert_string_equal(buf, "broken.example.\ncorp.");
+	conf_free(c);
+}
+
 /* ---- access control ---- */
 
 static void test_conf_acl_check_longest_prefix(void **state)
@@ -800,46 +1143,173 @@ static void test_conf_option_name_bounds(void **state)
 
 /* ---- documentation ---- */
 
-/* Every option has an entry ".B name:" (with "\-" for "-") in man/mangrove.conf.5. */
+/*
+ * An option is documented in the manual page and the sample, unless its row
+ * is CONF__F_PENDING: then its entries wait in man/X.roff.in and
+ * etc/X.conf.in and must not be in the page or the sample yet ("a feature
+ * that is not finished is not in the docs").
+ */
+
+/* The text of every file matching SRCDIR/pattern, joined; "" when none matches. */
+static char *read_glob(const char *pattern)
+{
+	char full[PATH_MAX];
+	snprintf(full, sizeof(full), SRCDIR "/%s", pattern);
+	glob_t g;
+	char *all = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&all, &len);
+	assert_non_null(m);
+	if (glob(full, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			char *one = read_all(g.gl_pathv[i]);
+			fprintf(m, "%s\n", one);
+			free(one);
+		}
+		globfree(&g);
+	}
+	fclose(m);
+	return all;
+}
+
+/* The start of an entry: "\n.B name:" with "\-" for "-". */
+static void man_entry(const char *name, char *want, size_t len)
+{
+	size_t n = (size_t)snprintf(want, len, "\n.B ");
+	for (const char *p = name; *p != '\0' && n + 4 < len; p++) {
+		if (*p == '-')
+			want[n++] = '\\';
+		want[n++] = *p;
+	}
+	want[n++] = ':';
+	want[n] = '\0';
+}
+
+static bool man_has(const char *man, const char *name)
+{
+	char want[128];
+	man_entry(name, want, sizeof(want));
+	return strstr(man, want) != NULL;
+}
+
+/* A "name:" line, set or commented out. */
+static bool sample_has(const char *sample, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *l = sample; l != NULL; l = strchr(l, '\n')) {
+		l += *l == '\n';
+		l += strspn(l, " \t#");
+		if (strncmp(l, name, len) == 0 && l[len] == ':')
+			return true;
+	}
+	return false;
+}
+
+/* Options documented in the wrong place or not at all; each one is printed when what is set. */
+static size_t docs_problems(const char *docs, const char *pending, const char *what,
+                            bool (*has)(const char *, const char *))
+{
+	if (what == NULL)
+		what = "";
+	size_t bad = 0;
+	for (size_t i = 0; i < conf__n_options; i++) {
+		const char *name = conf__options[i].name;
+		if (!(conf__options[i].flags & CONF__F_PENDING) && !has(docs, name)) {
+			if (what[0] != '\0')
+				print_error("%s has no entry for %s\n", what, name);
+			bad++;
+		} else if ((conf__options[i].flags & CONF__F_PENDING) && has(docs, name)) {
+			if (what[0] != '\0')
+				print_error("%s documents %s, whose feature is pending\n", what,
+				            name);
+			bad++;
+		} else if ((conf__options[i].flags & CONF__F_PENDING) && !has(pending, name)) {
+			if (what[0] != '\0')
+				print_error("the pending docs of %s have no entry for %s\n", what,
+				            name);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 static void test_conf_docs_man_page(void **state)
 {
 	char *man = read_all(SRCDIR "/man/mangrove.conf.5");
-	for (size_t i = 0; i < conf_option_count(); i++) {
-		char want[128];
-		size_t n = (size_t)snprintf(want, sizeof(want), "\n.B ");
-		for (const char *p = conf_option_name(i); *p != '\0'; p++) {
-			if (*p == '-')
-				want[n++] = '\\';
-			want[n++] = *p;
-		}
-		want[n++] = ':';
-		want[n] = '\0';
-		if (strstr(man, want) == NULL)
-			print_error("man/mangrove.conf.5 has no entry for %s\n",
-			            conf_option_name(i));
-		assert_non_null(strstr(man, want));
-	}
+	char *pending = read_glob("man/*.roff.in");
+	assert_int_equal(docs_problems(man, pending, "man/mangrove.conf.5", man_has), 0);
 	free(man);
+	free(pending);
 }
 
-/* Every option appears in etc/mangrove.conf as a "name:" line, set or commented out. */
 static void test_conf_docs_sample(void **state)
 {
 	char *sample = read_all(SRCDIR "/etc/mangrove.conf");
-	for (size_t i = 0; i < conf_option_count(); i++) {
-		const char *name = conf_option_name(i);
-		size_t len = strlen(name);
-		bool found = false;
-		for (const char *l = sample; l != NULL && !found; l = strchr(l, '\n')) {
-			l += *l == '\n';
-			l += strspn(l, " \t#");
-			found = strncmp(l, name, len) == 0 && l[len] == ':';
-		}
-		if (!found)
-			print_error("etc/mangrove.conf has no line for %s\n", name);
-		assert_true(found);
-	}
+	char *pending = read_glob("etc/*.conf.in");
+	assert_int_equal(docs_problems(sample, pending, "etc/mangrove.conf", sample_has), 0);
 	free(sample);
+	free(pending);
+}
+
+/* The check itself: a missing entry, and a pending option in the page, are both found. */
+static void test_conf_docs_check_catches_mistakes(void **state)
+{
+	char *man = read_all(SRCDIR "/man/mangrove.conf.5");
+	char *pending = read_glob("man/*.roff.in");
+	assert_int_equal(docs_problems(man, pending, NULL, man_has), 0);
+	char *entry = strstr(man, "\n.B port:");
+	assert_non_null(entry);
+	entry[2] = 'X'; /* ".X port:": no longer an entry */
+	assert_int_equal(docs_problems(man, pending, NULL, man_has), 1);
+	entry[2] = 'B';
+	size_t n_pending = 0;
+	const char *first = NULL;
+	for (size_t i = 0; i < conf__n_options; i++) {
+		if (conf__options[i].flags & CONF__F_PENDING) {
+			first = first != NULL ? first : conf__options[i].name;
+			n_pending++;
+		}
+	}
+	/* without their pending docs, each pending option is one problem */
+	assert_int_equal(docs_problems(man, "", NULL, man_has), n_pending);
+	if (first != NULL) { /* a pending option in the page is one too */
+		char want[128];
+		man_entry(first, want, sizeof(want));
+		size_t len = strlen(man) + sizeof(want) + 2;
+		char *more = malloc(len);
+		assert_non_null(more);
+		snprintf(more, len, "%s%s\n", man, want);
+		assert_int_equal(docs_problems(more, pending, NULL, man_has), 1);
+		free(more);
+	}
+	free(man);
+	free(pending);
+}
+
+/* The pending sample, inside "server:", loads and sets every option to its default. */
+static void test_conf_load_pending_sample_is_defaults(void **state)
+{
+	char *pending = read_glob("etc/*.conf.in");
+	size_t len = strlen(pending) + 16;
+	char *text = malloc(len);
+	assert_non_null(text);
+	snprintf(text, len, "server:\n%s", pending);
+	struct tmp t;
+	char path[128], a[1024], b[1024];
+	tmp_init(&t);
+	tmp_write(&t, "pending.conf", text, path, sizeof(path));
+	struct conf *s = load_ok(path);
+	struct conf *d = load_ok(NULL);
+	for (size_t i = 0; i < conf_option_count(); i++) {
+		get(s, conf_option_name(i), a, sizeof(a));
+		get(d, conf_option_name(i), b, sizeof(b));
+		assert_string_equal(a, b);
+	}
+	conf_free(s);
+	conf_free(d);
+	free(text);
+	free(pending);
+	tmp_done(&t);
 }
 
 int main(void)
@@ -890,6 +1360,25 @@ int main(void)
 	        cmocka_unit_test(test_conf_load_error_ttl_order),
 	        cmocka_unit_test(test_conf_load_error_no_address_family),
 	        cmocka_unit_test(test_conf_load_error_nul_byte),
+	        cmocka_unit_test(test_conf_load_anchor_records),
+	        cmocka_unit_test(test_conf_load_root_anchor_on_without_anchors),
+	        cmocka_unit_test(test_conf_load_root_anchor_off_with_anchors),
+	        cmocka_unit_test(test_conf_load_root_anchor_yes_with_anchors),
+	        cmocka_unit_test(test_conf_load_anchor_unsupported_kept),
+	        cmocka_unit_test(test_conf_load_dnssec_bounds),
+	        cmocka_unit_test(test_conf_load_error_dnssec_values),
+	        cmocka_unit_test(test_conf_load_error_anchor_record),
+	        cmocka_unit_test(test_conf_load_error_anchor_text_unquoted),
+	        cmocka_unit_test(test_conf_load_error_anchor_text_syntax),
+	        cmocka_unit_test(test_conf_load_error_anchor_file_missing),
+	        cmocka_unit_test(test_conf_load_error_anchor_file_folder),
+	        cmocka_unit_test(test_conf_load_error_anchor_file_syntax),
+	        cmocka_unit_test(test_conf_load_error_anchor_file_type),
+	        cmocka_unit_test(test_conf_load_error_anchor_file_empty),
+	        cmocka_unit_test(test_conf_load_error_anchor_file_include),
+	        cmocka_unit_test(test_conf_load_error_anchor_file_empty_name),
+	        cmocka_unit_test(test_conf_load_error_domain_insecure),
+	        cmocka_unit_test(test_conf_option_get_dnssec_lists),
 	        cmocka_unit_test(test_conf_acl_check_longest_prefix),
 	        cmocka_unit_test(test_conf_acl_check_override_builtin),
 	        cmocka_unit_test(test_conf_acl_check_v4_mapped),
@@ -901,6 +1390,8 @@ int main(void)
 	        cmocka_unit_test(test_conf_option_name_bounds),
 	        cmocka_unit_test(test_conf_docs_man_page),
 	        cmocka_unit_test(test_conf_docs_sample),
+	        cmocka_unit_test(test_conf_docs_check_catches_mistakes),
+	        cmocka_unit_test(test_conf_load_pending_sample_is_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

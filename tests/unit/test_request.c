@@ -309,7 +309,7 @@ static void store_answer(struct fx *f, const char *name, uint8_t flags, uint32_t
 	uint8_t buf[4096], qname[WIRE_DNAME_MAX];
 	size_t len = answer_wire(buf, sizeof(buf), name, 1);
 	assert_int_equal(cache_msg_store(f->env.cache, fake_dname(name, qname), LDNS_RR_TYPE_A,
-	                                 LDNS_RR_CLASS_IN, flags, buf, len, ttl, clock_wall()),
+	                                 LDNS_RR_CLASS_IN, flags, buf, len, ttl, clock_wall(), -1),
 	                 0);
 }
 
