@@ -122,8 +122,7 @@ static int msg_read_cb(const struct cache__entry *e, time_t now, void *arg)
 }
 
 int cache_msg_lookup(struct cache *c, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
-                     uint8_t flags, time_t now, uint8_t *out, size_t cap, size_t *outlen,
-                     int *ede)
+                     uint8_t flags, time_t now, uint8_t *out, size_t cap, size_t *outlen, int *ede)
 {
 	uint8_t key[CACHE__KEY_MAX];
 	size_t klen = msg_key(key, qname, qtype, qclass, flags);
