@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
+#include "mangrove/anchor.h"
 #include "mangrove/clock.h"
 #include "mangrove/errors.h"
 #include "mangrove/log.h"
@@ -64,6 +66,40 @@ uint64_t req_deadline(const struct req *r)
 	return r->deadline;
 }
 
+/*
+ * RFC 8509 root key sentinel: for a secure answer whose first label is
+ * "root-key-sentinel-is-ta-NNNNN" or "...-not-ta-NNNNN", SERVFAIL tells the
+ * client whether key tag NNNNN is one of our root trust anchors (§3.2).
+ */
+static bool sentinel_fails(const struct req *r)
+{
+	static const char is_ta[] = "root-key-sentinel-is-ta-";
+	static const char not_ta[] = "root-key-sentinel-not-ta-";
+	const uint8_t *label = r->qname + 1;
+	size_t len = r->qname[0];
+	bool is;
+	if (len == sizeof(is_ta) - 1 + 5 && strncasecmp((const char *)label, is_ta, 24) == 0)
+		is = true;
+	else if (len == sizeof(not_ta) - 1 + 5 && strncasecmp((const char *)label, not_ta, 25) == 0)
+		is = false;
+	else
+		return false;
+	unsigned tag = 0;
+	for (size_t i = len - 5; i < len; i++) {
+		if (label[i] < '0' || label[i] > '9')
+			return false;
+		tag = tag * 10 + (unsigned)(label[i] - '0');
+	}
+	static const uint8_t root[1] = {0};
+	const struct val_anchor *a = val_anchors_closest(r->env->val->anchors, root);
+	size_t n = 0;
+	const uint16_t *tags = a != NULL ? val_anchor_key_tags(a, &n) : NULL;
+	bool trusted = false;
+	for (size_t i = 0; i < n; i++)
+		trusted = trusted || tags[i] == tag;
+	return is ? !trusted : trusted;
+}
+
 /* The counters and the debug line a validation leaves behind. */
 static void count_validation(struct req *r)
 {
@@ -90,6 +126,12 @@ static enum req_action req_finish(struct req *r)
 	if (r->val != NULL)
 		r->vstatus = val_result(r->val, &r->ede);
 	count_validation(r);
+	if (r->vstatus == VAL_SECURE && sentinel_fails(r)) {
+		r->vstatus = VAL_INDETERMINATE;
+		iter_abort(r->it, -1, NULL);
+		iter_result_get(r->it, &res);
+		r->ede = res.ede;
+	}
 	if (r->vstatus != VAL_INDETERMINATE && log_enabled(LOG_LEVEL_QUERY)) {
 		char name[WIRE_DNAME_MAX * 4 + 2];
 		log_msg(LOG_LEVEL_QUERY, "validation: %s type %u is %s (EDE %d)",
