@@ -198,7 +198,7 @@ const struct conf__option conf__options[] = {
                    "seconds an answer that failed validation is cached"),
         BOOL_ROW_F("aggressive-nsec", PENDING_DNSSEC, aggressive_nsec, "yes",
                    "answer NXDOMAIN and NODATA from cached NSEC/NSEC3 (RFC 8198)"),
-        BOOL_ROW_F("trust-anchor-signaling", PENDING_DNSSEC, trust_anchor_signaling, "yes",
+        BOOL_ROW_F("trust-anchor-signaling", 0, trust_anchor_signaling, "yes",
                    "tell zone operators which anchor keys are trusted (RFC 8145)"),
         UINT_ROW_F("max-sig-checks", 0, max_sig_checks, 1, 1000, "64",
                    "signature verifications one client question may cause"),

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "mangrove/anchor.h"
 #include "mangrove/clock.h"
 #include "mangrove/errors.h"
 #include "mangrove/log.h"
@@ -371,7 +372,40 @@ static int start_ns_lookup(struct iter *it, struct iter_task *t)
 	return 1;
 }
 
-static size_t build_query(struct iter_task *t, uint16_t udp_size)
+/* RFC 8145 §4: edns-key-tag, option 14. */
+#define EDNS_KEY_TAG 14
+
+/*
+ * Trust-anchor signaling (RFC 8145 §4): a DNSKEY query for a zone with a
+ * trust anchor carries the anchor's key tags, so the zone's operator can
+ * see which keys resolvers trust before a rollover. Appended to the OPT
+ * record at opt; returns the bytes added.
+ */
+static size_t add_key_tags(struct iter *it, struct iter_task *t, uint8_t *opt, size_t opt_len,
+                           size_t room)
+{
+	const struct val_env *val = it->env->val;
+	if (val == NULL || !it->env->conf->trust_anchor_signaling ||
+	    t->sent_type != LDNS_RR_TYPE_DNSKEY || opt_len < 11)
+		return 0;
+	const struct val_anchor *a = val_anchors_closest(val->anchors, t->sent_name);
+	size_t n = 0;
+	const uint16_t *tags = a != NULL && wire_dname_equal(val_anchor_name(a), t->sent_name)
+	                               ? val_anchor_key_tags(a, &n)
+	                               : NULL;
+	if (n == 0 || 4 + 2 * n > room || n > 64)
+		return 0;
+	uint8_t *p = opt + opt_len;
+	wire_write_u16(p, EDNS_KEY_TAG);
+	wire_write_u16(p + 2, (uint16_t)(2 * n));
+	for (size_t i = 0; i < n; i++)
+		wire_write_u16(p + 4 + 2 * i, tags[i]);
+	size_t added = 4 + 2 * n;
+	wire_write_u16(opt + 9, (uint16_t)(wire_read_u16(opt + 9) + added)); /* RDLENGTH */
+	return added;
+}
+
+static size_t build_query(struct iter *it, struct iter_task *t, uint16_t udp_size)
 {
 	size_t nlen = wire_dname_len(t->sent_name);
 	uint8_t *q = t->qbuf;
@@ -385,7 +419,10 @@ static size_t build_query(struct iter_task *t, uint16_t udp_size)
 	len += 4;
 	if (t->edns) {
 		/* DO=1 (RFC 3225): the RRSIGs and denial records come back for validation. */
-		len += wire_edns_write(q + len, sizeof(t->qbuf) - len, udp_size, 0, true, NULL);
+		size_t opt =
+		        wire_edns_write(q + len, sizeof(t->qbuf) - len, udp_size, 0, true, NULL);
+		opt += add_key_tags(it, t, q + len, opt, sizeof(t->qbuf) - len - opt);
+		len += opt;
 		wire_write_u16(q + 10, 1);
 	}
 	return len;
@@ -439,7 +476,7 @@ static bool st_select(struct iter *it, struct iter_task *t, struct req_send *out
 	/* RFC 9156 §2.3: minimised questions ask for A, which old servers handle best. */
 	t->sent_type = t->qmin ? LDNS_RR_TYPE_A : t->qtype;
 	t->sent_id = rnd_u16();
-	t->qlen = build_query(t, conf->edns_buffer_size);
+	t->qlen = build_query(it, t, conf->edns_buffer_size);
 	struct iter_server *s = &t->dp->srv[t->cur];
 	out->server = s->addr;
 	out->query = t->qbuf;

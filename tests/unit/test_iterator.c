@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../src/iterator/iter_internal.h"
 #include "fake_auth.h"
+#include "mangrove/anchor.h"
 #include "mangrove/cache.h"
 #include "mangrove/clock.h"
 #include "mangrove/errors.h"
@@ -1208,10 +1210,104 @@ static void test_iter__select_server_every_server_once_first(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* ---- trust-anchor signaling (RFC 8145 §4) ---- */
+
+/* The first query an iterator sends for (name, type), root delegation cached. */
+static ldns_pkt *first_query(const char *conf_text, const char *name, uint16_t type)
+{
+	char path[] = "/tmp/mangrove-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, conf_text, strlen(conf_text)), (ssize_t)strlen(conf_text));
+	close(fd);
+	char err[256];
+	struct conf *conf = NULL;
+	assert_int_equal(conf_load(path, &conf, err, sizeof(err)), 0);
+	unlink(path);
+	struct val_anchors *anchors = NULL;
+	assert_int_equal(val_anchors_new(conf, &anchors, err, sizeof(err)), 0);
+	struct iter_hints *hints = NULL;
+	assert_int_equal(iter_hints_load(NULL, &hints, err, sizeof(err)), 0);
+	struct stats stats = {0};
+	struct val_env val = {.anchors = anchors};
+	struct req_env env = {.conf = conf,
+	                      .cache = cache_new(1 << 20, 4),
+	                      .infra = infra_new(64),
+	                      .hints = hints,
+	                      .stats = &stats,
+	                      .val = &val};
+	ldns_rr_list *ns = ldns_rr_list_new(), *a = ldns_rr_list_new();
+	ldns_rr *rr = NULL;
+	assert_int_equal(ldns_rr_new_frm_str(&rr, ". 3600 IN NS ns.root.", 0, NULL, NULL), 0);
+	ldns_rr_list_push_rr(ns, rr);
+	assert_int_equal(ldns_rr_new_frm_str(&rr, "ns.root. 3600 IN A 192.0.2.1", 0, NULL, NULL),
+	                 0);
+	ldns_rr_list_push_rr(a, rr);
+	cache_rrset_store(env.cache, ns, NULL, CACHE_TRUST_ANSWER_AA, clock_wall());
+	cache_rrset_store(env.cache, a, NULL, CACHE_TRUST_GLUE, clock_wall());
+	uint8_t qname[WIRE_DNAME_MAX];
+	size_t qlen;
+	assert_int_equal(wire_dname_from_str(name, qname, &qlen), 0);
+	struct iter_budget budget = {0};
+	struct iter *it = iter_new(&env, qname, type, LDNS_RR_CLASS_IN, &budget);
+	struct req_send out;
+	assert_int_equal(iter_step(it, &out), ITER_SEND);
+	ldns_pkt *q = NULL;
+	assert_int_equal(ldns_wire2pkt(&q, out.query, out.len), LDNS_STATUS_OK);
+	iter_free(it);
+	ldns_rr_list_deep_free(ns);
+	ldns_rr_list_deep_free(a);
+	cache_free(env.cache);
+	infra_free(env.infra);
+	iter_hints_free(hints);
+	val_anchors_free(anchors);
+	conf_free(conf);
+	return q;
+}
+
+/* The key tags in a query's edns-key-tag option, or -1 when it has none. */
+static long key_tag_option(const ldns_pkt *q)
+{
+	ldns_edns_option_list *opts = ldns_pkt_edns_get_option_list((ldns_pkt *)q);
+	for (size_t i = 0; opts != NULL && i < ldns_edns_option_list_get_count(opts); i++) {
+		ldns_edns_option *o = ldns_edns_option_list_get_option(opts, i);
+		if (ldns_edns_get_code(o) != 14)
+			continue;
+		const uint8_t *d = ldns_edns_get_data(o);
+		return ldns_edns_get_size(o) == 2 ? (long)((d[0] << 8) | d[1]) : 0;
+	}
+	return -1;
+}
+
+#define DS_20326                                                                                   \
+	"\". DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\""
+
+static void test_iter_dnskey_query_signals_anchor_tags(void **state)
+{
+	ldns_pkt *q =
+	        first_query("server:\n trust-anchor: " DS_20326 "\n", ".", LDNS_RR_TYPE_DNSKEY);
+	assert_int_equal(key_tag_option(q), 20326);
+	ldns_pkt_free(q);
+}
+
+static void test_iter_signaling_off_or_other_types(void **state)
+{
+	ldns_pkt *q =
+	        first_query("server:\n trust-anchor: " DS_20326 "\n trust-anchor-signaling: no\n",
+	                    ".", LDNS_RR_TYPE_DNSKEY);
+	assert_int_equal(key_tag_option(q), -1);
+	ldns_pkt_free(q);
+	q = first_query("server:\n trust-anchor: " DS_20326 "\n", ".", LDNS_RR_TYPE_SOA);
+	assert_int_equal(key_tag_option(q), -1);
+	ldns_pkt_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        T(test_iter_resolve_a_from_root),
+	        T(test_iter_dnskey_query_signals_anchor_tags),
+	        T(test_iter_signaling_off_or_other_types),
 	        T(test_iter_qname_minimisation_on),
 	        T(test_iter_qname_minimisation_off),
 	        T(test_iter_nxdomain_with_soa),
