@@ -59,6 +59,18 @@ static uint16_t rrsig_covers(const ldns_rr *rr)
 	return ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr));
 }
 
+/* True when an RRSIG says its RRset was expanded from a wildcard (labels field). */
+static bool wildcard_expanded(const ldns_rr_list *sigs)
+{
+	for (size_t i = 0; sigs != NULL && i < ldns_rr_list_rr_count(sigs); i++) {
+		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
+		if (ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig)) <
+		    ldns_dname_label_count(ldns_rr_owner(sig)))
+			return true;
+	}
+	return false;
+}
+
 void iter__cache_section(struct iter *it, const ldns_rr_list *rrs, const uint8_t *zone,
                          enum cache_trust trust)
 {
@@ -95,9 +107,13 @@ void iter__cache_section(struct iter *it, const ldns_rr_list *rrs, const uint8_t
 			if (copy != NULL && !ldns_rr_list_push_rr(sigs, copy))
 				ldns_rr_free(copy);
 		}
-		cache_rrset_store(it->env->cache, set,
-		                  sigs != NULL && ldns_rr_list_rr_count(sigs) > 0 ? sigs : NULL,
-		                  trust, clock_wall());
+		/* A wildcard expansion is only valid with the proof that came
+		 * with it (RFC 4035 §5.3.4); the RRset cache keeps no proofs. */
+		if (!wildcard_expanded(sigs))
+			cache_rrset_store(it->env->cache, set,
+			                  sigs != NULL && ldns_rr_list_rr_count(sigs) > 0 ? sigs
+			                                                                  : NULL,
+			                  trust, clock_wall());
 		ldns_rr_list_deep_free(set);
 		ldns_rr_list_deep_free(sigs);
 	}

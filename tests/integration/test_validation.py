@@ -85,3 +85,15 @@ def test_no_anchor_means_insecure(make_resolver, facts):
     a = ask(r, facts['plain']['name'])
     assert a.rcode() == dns.rcode.NOERROR and a.answer
     assert not secure(a)
+
+
+def test_wildcard_answer_after_cd_query(resolver, facts):
+    """A CD=1 question resolves a wildcard answer without validating it; the
+    next ordinary question for it must still validate (the proof that the
+    name itself is absent comes from the servers, not from the RRset cache)."""
+    name = 'cd-first.' + facts['fill']['zone']
+    r = ask(resolver, name, cd=True)
+    assert r.rcode() == dns.rcode.NOERROR and r.answer
+    r = ask(resolver, name)
+    assert r.rcode() == dns.rcode.NOERROR, dns.rcode.to_text(r.rcode())
+    assert secure(r)
