@@ -54,8 +54,9 @@ struct stats {
 	uint64_t val_secure; /* answers validated secure */
 	uint64_t val_insecure;
 	uint64_t val_bogus;
-	uint64_t val_budget;  /* validations stopped by the work budget */
-	uint64_t send_errors; /* replies to clients that could not be sent */
+	uint64_t val_budget;     /* validations stopped by the work budget */
+	uint64_t val_aggressive; /* negative answers made from cached NSEC/NSEC3 (RFC 8198) */
+	uint64_t send_errors;    /* replies to clients that could not be sent */
 };
 
 /** Add every counter of src into dst (for reads that sum the workers). */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "mangrove/cache.h"
 #include "mangrove/wire.h"
 
 /** The outcome of validating an answer (RFC 4033 §5). */
@@ -164,6 +165,8 @@ struct val_env {
 	uint32_t sig_skew;             /* seconds of clock skew allowed on signatures */
 	unsigned nsec3_max_iterations; /* RFC 9276 */
 	uint32_t bogus_ttl;            /* how long a bogus zone state is kept */
+	struct cache *cache;           /* for aggressive NSEC (RFC 8198); NULL: off */
+	bool aggressive;               /* aggressive-nsec */
 };
 
 /** The answer to validate, as the iterator produced it; borrowed. */
@@ -202,5 +205,16 @@ void val_on_fetch(struct val *v, uint16_t rcode, const ldns_rr_list *answer,
 enum val_status val_result(const struct val *v, struct wire_ede *ede);
 /** Name of a status, for logs. */
 const char *val_status_name(enum val_status s);
+
+/* ---- aggressive.c: answers from validated denials (RFC 8198) ---- */
+
+/**
+ * Answer (qname, qtype) from the validated NSEC/NSEC3 records kept for its
+ * zone: 0 with *rcode (NXDOMAIN or NOERROR/NODATA) and *authority (SOA,
+ * denial records and their RRSIGs; caller frees with ldns_rr_list_deep_free),
+ * or ERR_NOTFOUND when they do not prove it.
+ */
+int val_aggressive_answer(const struct val_env *env, const uint8_t *qname, uint16_t qtype,
+                          struct val_budget *budget, uint16_t *rcode, ldns_rr_list **authority);
 
 #endif

@@ -65,8 +65,6 @@ static int print_insecure(const struct conf *c, const struct conf__option *o, ch
 		.desc = text                                                                       \
 	}
 #define BOOL_ROW(n, f, d, text) BOOL_ROW_F(n, 0, f, d, text)
-/* DNSSEC features still being built: parsed, but kept out of the docs until they work. */
-#define PENDING_DNSSEC CONF__F_PENDING
 #define PATH_ROW(n, f, fl, text)                                                                   \
 	{                                                                                          \
 		.name = n, .type = CONF__T_PATH, .flags = fl, FIELD(f), .nwords = 1, .def = "",    \
@@ -196,7 +194,7 @@ const struct conf__option conf__options[] = {
                    "NSEC3 iterations above which an answer is insecure (RFC 9276)"),
         UINT_ROW_F("val-bogus-ttl", 0, val_bogus_ttl, 0, 86400, "60",
                    "seconds an answer that failed validation is cached"),
-        BOOL_ROW_F("aggressive-nsec", PENDING_DNSSEC, aggressive_nsec, "yes",
+        BOOL_ROW_F("aggressive-nsec", 0, aggressive_nsec, "yes",
                    "answer NXDOMAIN and NODATA from cached NSEC/NSEC3 (RFC 8198)"),
         BOOL_ROW_F("trust-anchor-signaling", 0, trust_anchor_signaling, "yes",
                    "tell zone operators which anchor keys are trusted (RFC 8145)"),

@@ -193,7 +193,9 @@ static int daemon_load(struct daemon *d)
 	                          .keys = d->keys,
 	                          .sig_skew = d->conf->val_sig_skew,
 	                          .nsec3_max_iterations = d->conf->nsec3_max_iterations,
-	                          .bogus_ttl = d->conf->val_bogus_ttl};
+	                          .bogus_ttl = d->conf->val_bogus_ttl,
+	                          .cache = d->cache,
+	                          .aggressive = d->conf->aggressive_nsec};
 	d->n_wanted = d->conf->workers ? d->conf->workers : 1;
 	if (net_listeners_open(d->conf, d->n_wanted, &d->listeners, err, sizeof(err)) != 0) {
 		fatal(d, "%s", err);

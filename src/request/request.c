@@ -209,10 +209,41 @@ static enum req_action req_send(struct req *r, struct req_send *out, uint64_t no
 	return REQ_SEND;
 }
 
+/* RFC 8198: a validated denial already in the cache may answer the question. */
+static bool try_aggressive(struct req *r)
+{
+	const struct val_env *val = r->env->val;
+	uint16_t rcode;
+	ldns_rr_list *authority = NULL;
+	if (val == NULL || (r->flags & CACHE_MSG_CD) || r->qclass != LDNS_RR_CLASS_IN ||
+	    val_aggressive_answer(val, r->qname, r->qtype, &r->vbudget, &rcode, &authority) != 0)
+		return false;
+	ldns_rr_list *answer = ldns_rr_list_new();
+	struct iter_result res = {.rcode = rcode,
+	                          .answer = answer,
+	                          .authority = authority,
+	                          .ede = {.code = -1, .text = NULL},
+	                          .cacheable = true};
+	r->vstatus = VAL_SECURE;
+	r->env->stats->val_aggressive++;
+	int rc = req__answer_build(r, &res);
+	ldns_rr_list_free(answer);
+	ldns_rr_list_deep_free(authority);
+	if (rc != 0)
+		return false;
+	r->done = true;
+	return true;
+}
+
 enum req_action req_step(struct req *r, struct req_send *out)
 {
 	if (r->done)
 		return REQ_DONE;
+	if (!r->started) {
+		r->started = true;
+		if (try_aggressive(r))
+			return REQ_DONE;
+	}
 	uint64_t now = clock_mono_ms();
 	if (now >= r->deadline) {
 		r->env->stats->limits[STATS_LIMIT_TIMEOUT]++;

@@ -19,6 +19,7 @@ struct req {
 	struct iter *fetch;        /* resolving a DS/DNSKEY RRset for the validator, or NULL */
 	enum val_status vstatus;   /* VAL_INDETERMINATE when the answer was not validated */
 	uint64_t deadline;         /* monotonic ms */
+	bool started;
 	bool done;
 	uint8_t *answer; /* malloc'd reply wire once done */
 	size_t answer_len;

@@ -37,4 +37,7 @@ struct val__zone *val__keycache_get(struct val_keycache *kc, const uint8_t *name
 /** Store an entry (the cache takes its own reference), replacing the old one. */
 void val__keycache_put(struct val_keycache *kc, struct val__zone *z);
 
+/** Keep a secure negative answer's SOA, NSEC/NSEC3 and RRSIGs for zone (RFC 8198). */
+void val__aggr_store(struct cache *c, const uint8_t *zone, const ldns_rr_list *records);
+
 #endif

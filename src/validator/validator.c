@@ -696,6 +696,33 @@ static void denial_verdict(struct val *v, enum val_proof p, int ede)
 		verdict(v, VAL_BOGUS, ede != 0 ? ede : EDE_NSEC_MISSING);
 }
 
+/* RFC 8198: keep the validated denial for later questions it also answers. */
+static void keep_denial(struct val *v, const struct val__zone *zone, const ldns_rr_list *recs)
+{
+	if (v->env->cache == NULL || !v->env->aggressive || recs == NULL)
+		return;
+	ldns_rr_list *keep = ldns_rr_list_new();
+	for (size_t i = 0; keep != NULL && i < ldns_rr_list_rr_count(v->in.authority); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(v->in.authority, i);
+		/* The SOA of the zone and the checked records, each with its RRSIGs. */
+		const uint8_t *owner = owner_of(rr);
+		bool take = wire_dname_equal(owner, zone->name) &&
+		            (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA ||
+		             sig_covers(rr) == LDNS_RR_TYPE_SOA);
+		for (size_t j = 0; !take && j < ldns_rr_list_rr_count(recs); j++) {
+			const ldns_rr *r = ldns_rr_list_rr(recs, j);
+			take = wire_dname_equal(owner, owner_of(r)) &&
+			       (ldns_rr_compare(rr, r) == 0 ||
+			        sig_covers(rr) == ldns_rr_get_type(r));
+		}
+		if (take)
+			ldns_rr_list_push_rr(keep, rr);
+	}
+	if (keep != NULL)
+		val__aggr_store(v->env->cache, zone->name, keep);
+	ldns_rr_list_free(keep);
+}
+
 /* The negative part: SOA and NSEC/NSEC3 signed by the zone, and a proof. */
 static bool check_denial(struct val *v)
 {
@@ -730,9 +757,12 @@ static bool check_denial(struct val *v)
 			                       .qtype = v->in.qtype,
 			                       .nsec3_max_iterations = v->env->nsec3_max_iterations,
 			                       .budget = v->budget};
-			denial_verdict(
-			        v, ede == 0 && recs != NULL ? val_denial_prove(&d) : VAL_PROOF_NONE,
-			        ede);
+			enum val_proof p =
+			        ede == 0 && recs != NULL ? val_denial_prove(&d) : VAL_PROOF_NONE;
+			denial_verdict(v, p, ede);
+			if (soa != NULL && (p == VAL_PROOF_NXDOMAIN || p == VAL_PROOF_NODATA ||
+			                    p == VAL_PROOF_WILDCARD_NODATA))
+				keep_denial(v, zone, recs);
 			ldns_rr_list_free(recs);
 		}
 	}
