@@ -6,7 +6,15 @@
  * authoritative server, with switches for the ways real servers misbehave.
  * A driver runs a request against the world on the fake clock.
  *
- * Non-goals: wildcards, DNSSEC records beyond plain data, zone transfers.
+ * Zones may be signed at set-up (fake_server_sign(): keys made then, NSEC or
+ * NSEC3, signatures valid around FAKE_T0) and broken on purpose for the
+ * validator's tests (enum fake_break). Sign children first: their DS goes
+ * into the parent (fake_server_ds_copy()) before the parent is signed.
+ * Queries with DO get what an authoritative server sends (RFC 4035 §3.1):
+ * RRSIGs, the DS or the no-DS proof in referrals, NSEC/NSEC3 proofs for
+ * NXDOMAIN, NODATA and wildcard expansions (RFC 4035 §3.1.3, RFC 5155 §7.2).
+ *
+ * Non-goals: zone transfers, dynamic updates, ANY queries.
  */
 #ifndef MANGROVE_TESTS_FAKE_AUTH_H
 #define MANGROVE_TESTS_FAKE_AUTH_H
@@ -86,6 +94,98 @@ void fake_world_log_clear(struct fake_world *w);
 bool fake_query_is(const struct fake_query *q, const struct fake_server *s, const char *name,
                    uint16_t qtype);
 
+/* ---- signed zones (DNSSEC) ---- */
+
+/* Signature validity of a signed zone, around the fake clock. */
+#define FAKE_SIG_INCEPTION  (FAKE_T0 - 86400)
+#define FAKE_SIG_EXPIRATION (FAKE_T0 + 30 * 86400)
+/* The DNSKEY algorithm FAKE_BREAK_ALGORITHM writes: private, so unsupported (RFC 4034 A.1). */
+#define FAKE_ALG_UNSUPPORTED 253
+/* The DS digest type FAKE_BREAK_DS_DIGEST writes: GOST R 34.11-94, which we do not check. */
+#define FAKE_DIGEST_UNSUPPORTED 3
+
+/**
+ * Ways to break a signed zone on purpose (bits of fake_sign.breaks). "The
+ * target" is the RRset fake_sign.target names; BAD_SIG, EXPIRED,
+ * NOT_YET_VALID and NO_RRSIGS act on the whole zone without one.
+ */
+enum fake_break {
+	/* One byte flipped in every RRSIG of the target. */
+	FAKE_BREAK_BAD_SIG = 1u << 0,
+	/* Signatures expired 30 days before FAKE_T0 (resigned: they verify at the right time). */
+	FAKE_BREAK_EXPIRED = 1u << 1,
+	/* Signatures valid only from 30 days after FAKE_T0. */
+	FAKE_BREAK_NOT_YET_VALID = 1u << 2,
+	/* The DS for the parent matches no key (a digest byte changed). */
+	FAKE_BREAK_DS_NO_KEY = 1u << 3,
+	/* The DNSKEY RRset signed by the ZSK only; the DS names the KSK. */
+	FAKE_BREAK_DNSKEY_ZSK_ONLY = 1u << 4,
+	/* Served unsigned (no DNSKEY, RRSIG, NSEC), yet with a DS for the parent. */
+	FAKE_BREAK_UNSIGNED = 1u << 5,
+	/* Keys, RRSIGs and DS say FAKE_ALG_UNSUPPORTED (key tags follow). */
+	FAKE_BREAK_ALGORITHM = 1u << 6,
+	/* The DS says FAKE_DIGEST_UNSUPPORTED. */
+	FAKE_BREAK_DS_DIGEST = 1u << 7,
+	/* Key-tag collisions: see fake_sign.keytrap_keys. */
+	FAKE_BREAK_KEYTRAP = 1u << 8,
+	/* Replies without the target's RRSIGs; no target: all but the DNSKEY RRset's. */
+	FAKE_BREAK_NO_RRSIGS = 1u << 9,
+	/* NXDOMAIN and NODATA replies without NSEC/NSEC3 (the SOA stays signed). */
+	FAKE_BREAK_NO_DENIAL = 1u << 10,
+	/* Wildcard expansions without the NSEC/NSEC3 for the next closer name. */
+	FAKE_BREAK_NO_WILDCARD_PROOF = 1u << 11,
+};
+
+/**
+ * How to sign a zone. All zeros: ECDSAP256SHA256, a KSK (257) signing the
+ * DNSKEY RRset and a ZSK (256) signing the rest, NSEC, nothing broken.
+ */
+struct fake_sign {
+	uint8_t algorithm; /* LDNS_SIGN_RSASHA256, LDNS_SIGN_ED25519 ...; 0: ECDSAP256SHA256 */
+	bool csk;          /* one key, flags 257, signs everything (not with DNSKEY_ZSK_ONLY
+	                      or KEYTRAP, which need a ZSK) */
+	bool nsec3;        /* NSEC3 (SHA-1) instead of NSEC */
+	bool nsec3_optout; /* Opt-Out flag; insecure delegations get no NSEC3 (RFC 5155 §6) */
+	uint16_t nsec3_iterations;
+	const char *nsec3_salt; /* hex; NULL: none */
+	unsigned breaks;        /* FAKE_BREAK_* bits */
+	const char *target;     /* "owner TYPE", e.g. "www.example.test. A"; NULL: none */
+	/*
+	 * FAKE_BREAK_KEYTRAP (CVE-2023-50387): RSASHA256 keys; keytrap_keys
+	 * forged DNSKEYs (0: 32) share the ZSK's key tag, and every RRset the
+	 * ZSK signs carries keytrap_sigs (0: 16) RRSIGs with that tag, none valid.
+	 */
+	unsigned keytrap_keys;
+	unsigned keytrap_sigs;
+};
+
+/** Add records (zone-file text, relative names end at the origin) to a zone, before signing. */
+int fake_server_zone_add(struct fake_server *s, const char *origin, const char *text);
+/** Sign a zone the server serves; opts NULL: the defaults. 0 or ERR_*. */
+int fake_server_sign(struct fake_server *s, const char *origin, const struct fake_sign *opts);
+/**
+ * Add the DS records of child's signed zone origin to the zone that
+ * encloses it on parent, which must not be signed yet. 0 or ERR_*.
+ */
+int fake_server_ds_copy(const struct fake_server *child, const char *origin,
+                        struct fake_server *parent);
+/** The DS records (SHA-256) a signed zone hands its parent; NULL when not signed. Borrowed. */
+const ldns_rr_list *fake_server_ds(const struct fake_server *s, const char *origin);
+/** The zone's DNSKEY RRset (forged keys too; not served if UNSIGNED); NULL unsigned. Borrowed. */
+const ldns_rr_list *fake_server_dnskeys(const struct fake_server *s, const char *origin);
+/**
+ * Configuration lines `trust-anchor: "<DS>"` for the DS records of a signed
+ * zone, into buf. 0, ERR_NOTFOUND (not signed) or ERR_SPACE.
+ */
+int fake_server_anchor(const struct fake_server *s, const char *origin, char *buf, size_t len);
+/**
+ * The reply the server sends to (name, type) with EDNS, DO when dnssec,
+ * without logging or counting it (for tests of the world itself). Caller
+ * frees with ldns_pkt_free; NULL on a bad name or no memory.
+ */
+ldns_pkt *fake_server_ask(const struct fake_server *s, const char *name, uint16_t type,
+                          bool dnssec);
+
 /* ---- the fake clock ---- */
 
 /** Start the fake clock at FAKE_T0 / FAKE_MONO0. */
@@ -111,6 +211,12 @@ struct fake_env {
  * through iter_hints_load(). 0 or ERR_*.
  */
 int fake_env_init(struct fake_env *e, const char *root_ns, const char *root_addr);
+/**
+ * Replace the configuration with the defaults and the options of body, the
+ * lines of a "server:" clause (e.g. "trust-anchor: \"...\"\n"), then
+ * do-not-query-localhost off. 0 or ERR_* (the reason printed).
+ */
+int fake_env_conf(struct fake_env *e, const char *body);
 /** Free what fake_env_init() made. */
 void fake_env_deinit(struct fake_env *e);
 
@@ -136,6 +242,10 @@ bool fake_world_run(struct fake_world *w, struct req *r, unsigned max_sends, str
  */
 ldns_pkt *fake_resolve(struct fake_env *e, struct fake_world *w, const char *name, uint16_t type,
                        struct wire_ede *ede, struct fake_run *run);
+/** As fake_resolve() for a client question with these flags (CACHE_MSG_DO, CACHE_MSG_CD). */
+ldns_pkt *fake_resolve_flags(struct fake_env *e, struct fake_world *w, const char *name,
+                             uint16_t type, uint8_t flags, struct wire_ede *ede,
+                             struct fake_run *run);
 
 /* ---- looking at answers ---- */
 
