@@ -178,6 +178,23 @@ uint16_t wire_query_udp_limit(const struct wire_query *q, uint16_t max);
 
 /* ---- EDNS and replies ---- */
 
+/** Extended DNS Error info codes (RFC 8914 §4) that Mangrove gives. */
+enum wire_ede_code {
+	WIRE_EDE_NONE = -1, /* no EDE option */
+	WIRE_EDE_OTHER = 0,
+	WIRE_EDE_UNSUPPORTED_ALG = 1,
+	WIRE_EDE_UNSUPPORTED_DIGEST = 2,
+	WIRE_EDE_BOGUS = 6,
+	WIRE_EDE_SIG_EXPIRED = 7,
+	WIRE_EDE_SIG_NOT_YET = 8,
+	WIRE_EDE_DNSKEY_MISSING = 9,
+	WIRE_EDE_RRSIGS_MISSING = 10,
+	WIRE_EDE_NSEC_MISSING = 12,
+	WIRE_EDE_PROHIBITED = 18,
+	WIRE_EDE_NO_REACHABLE_AUTHORITY = 22,
+	WIRE_EDE_NSEC3_ITERATIONS = 27,
+};
+
 /** Extended DNS Error to attach to a reply (RFC 8914); code < 0 means none. */
 struct wire_ede {
 	int code;

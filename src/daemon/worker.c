@@ -30,9 +30,6 @@
 
 #include "../net/net_internal.h"
 
-/* RFC 8914 §4.19: Prohibited, for clients the ACL refuses. */
-#define EDE_PROHIBITED 18
-
 /** Bound sockets for every worker, made before privileges are dropped. */
 struct net_listeners {
 	unsigned workers;
@@ -525,7 +522,7 @@ void net__query_handle(struct net_worker *w, const struct net__client *c, const 
 	case CONF_ACL_ALLOW:
 		break;
 	case CONF_ACL_REFUSE: {
-		struct wire_ede ede = {.code = EDE_PROHIBITED, .text = NULL};
+		struct wire_ede ede = {.code = WIRE_EDE_PROHIBITED, .text = NULL};
 		w->stats.refused_acl++;
 		reply_error(w, c, &q, WIRE_RCODE_REFUSED, &ede);
 		return;

@@ -17,10 +17,6 @@
 #include "mangrove/random.h"
 #include "iter_internal.h"
 
-/* RFC 8914 Extended DNS Error codes used here. */
-#define EDE_OTHER                  0
-#define EDE_NO_REACHABLE_AUTHORITY 22
-
 /* A safety net: no client question needs this many state changes. */
 #define ITER_MAX_STEPS 10000
 
@@ -163,7 +159,7 @@ static void iter_limit(struct iter *it, enum stats_limit which, const char *text
 	it->env->stats->limits[which]++;
 	log_debug(LOG_LEVEL_QUERY, "query %s: %s",
 	          wire_dname_to_str(it->tasks[0]->qname, name, sizeof(name)), text);
-	iter_abort(it, EDE_OTHER, text);
+	iter_abort(it, WIRE_EDE_OTHER, text);
 }
 
 static bool chain_too_long(struct iter *it, struct iter_task *t)
@@ -284,7 +280,7 @@ static void st_find_cut(struct iter *it, struct iter_task *t)
 		t->dp = iter__deleg_from_hints(it);
 	}
 	if (t->dp == NULL) {
-		iter_abort(it, EDE_OTHER, "out of memory");
+		iter_abort(it, WIRE_EDE_OTHER, "out of memory");
 		return;
 	}
 	qmin_reset(it, t);
@@ -442,9 +438,10 @@ static bool pick_server(struct iter *it, struct iter_task *t, uint64_t now)
 	}
 	int rc = start_ns_lookup(it, t);
 	if (rc == 0)
-		task_fail(it, t, EDE_NO_REACHABLE_AUTHORITY, "no reachable authority");
+		task_fail(it, t, WIRE_EDE_NO_REACHABLE_AUTHORITY, "no reachable authority");
 	else if (rc < 0 && !it->aborted)
-		task_fail(it, t, EDE_NO_REACHABLE_AUTHORITY, "name server lookup limit reached");
+		task_fail(it, t, WIRE_EDE_NO_REACHABLE_AUTHORITY,
+		          "name server lookup limit reached");
 	return false;
 }
 
@@ -662,7 +659,7 @@ enum iter_status iter_step(struct iter *it, struct req_send *out)
 			break;
 		case ITER_ST_WAIT_SUB:
 			/* Only a task below the top waits; reaching it means a bug. */
-			iter_abort(it, EDE_OTHER, "internal error");
+			iter_abort(it, WIRE_EDE_OTHER, "internal error");
 			break;
 		case ITER_ST_FINISHED:
 		case ITER_ST_MAX_:
@@ -672,7 +669,7 @@ enum iter_status iter_step(struct iter *it, struct req_send *out)
 			break;
 		}
 	}
-	iter_abort(it, EDE_OTHER, "internal step limit");
+	iter_abort(it, WIRE_EDE_OTHER, "internal step limit");
 	return ITER_DONE;
 }
 

@@ -14,8 +14,6 @@
 #include "mangrove/log.h"
 #include "request_internal.h"
 
-#define EDE_NO_REACHABLE_AUTHORITY 22
-
 /* A safety net: resolution and validation never need this many turns per step. */
 #define REQ_STEP_GUARD 256
 
@@ -253,7 +251,7 @@ enum req_action req_step(struct req *r, struct req_send *out)
 		r->fetch = NULL;
 		val_free(r->val);
 		r->val = NULL;
-		iter_abort(r->it, EDE_NO_REACHABLE_AUTHORITY, "request timed out");
+		iter_abort(r->it, WIRE_EDE_NO_REACHABLE_AUTHORITY, "request timed out");
 	}
 	for (unsigned guard = 0; guard < REQ_STEP_GUARD; guard++) {
 		if (r->fetch != NULL) {

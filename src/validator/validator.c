@@ -24,18 +24,6 @@
 #include "mangrove/log.h"
 #include "keys_internal.h"
 
-/* RFC 8914 codes. */
-#define EDE_UNSUPPORTED_ALG    1
-#define EDE_UNSUPPORTED_DIGEST 2
-#define EDE_BOGUS              6
-#define EDE_SIG_EXPIRED        7
-#define EDE_SIG_NOT_YET        8
-#define EDE_DNSKEY_MISSING     9
-#define EDE_RRSIGS_MISSING     10
-#define EDE_NSEC_MISSING       12
-#define EDE_NO_REACHABLE       22
-#define EDE_NSEC3_ITERATIONS   27
-
 /* Fetches one validation may make; each is one DS or DNSKEY RRset. */
 #define VAL_MAX_FETCHES 32
 
@@ -176,7 +164,7 @@ static bool budget_draw_sig(struct val_budget *b)
 /* A better explanation than the one we have (RFC 8914: the most specific). */
 static int ede_pick(int have, int got)
 {
-	return have == EDE_RRSIGS_MISSING || have == EDE_DNSKEY_MISSING ? got : have;
+	return have == WIRE_EDE_RRSIGS_MISSING || have == WIRE_EDE_DNSKEY_MISSING ? got : have;
 }
 
 /*
@@ -187,25 +175,25 @@ static int verify_rrset(struct val *v, const ldns_rr_list *set, const ldns_rr_li
                         const uint8_t *signer, struct val_key *const *keys, size_t n_keys)
 {
 	const uint8_t *owner = owner_of(ldns_rr_list_rr(set, 0));
-	int ede = EDE_RRSIGS_MISSING;
+	int ede = WIRE_EDE_RRSIGS_MISSING;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {
 		const ldns_rr *sig = ldns_rr_list_rr(sigs, i);
 		/* RFC 4035 §5.3.1: signer is the zone, labels no more than the owner's. */
 		if (!wire_dname_equal(sig_signer(sig), signer) ||
 		    ldns_rdf2native_int8(ldns_rr_rrsig_labels(sig)) > wire_dname_labels(owner)) {
-			ede = ede_pick(ede, EDE_BOGUS);
+			ede = ede_pick(ede, WIRE_EDE_BOGUS);
 			continue;
 		}
 		enum val_sig_time when = val_rrsig_time(sig, clock_wall(), v->env->sig_skew);
 		if (when != VAL_SIG_TIME_OK) {
-			ede = ede_pick(ede,
-			               when == VAL_SIG_EXPIRED ? EDE_SIG_EXPIRED : EDE_SIG_NOT_YET);
+			ede = ede_pick(ede, when == VAL_SIG_EXPIRED ? WIRE_EDE_SIG_EXPIRED
+			                                            : WIRE_EDE_SIG_NOT_YET);
 			continue;
 		}
 		uint16_t tag = ldns_rdf2native_int16(ldns_rr_rrsig_keytag(sig));
 		uint8_t alg = ldns_rdf2native_int8(ldns_rr_rrsig_algorithm(sig));
 		unsigned tried = 0;
-		ede = ede_pick(ede, EDE_DNSKEY_MISSING);
+		ede = ede_pick(ede, WIRE_EDE_DNSKEY_MISSING);
 		for (size_t k = 0; k < n_keys; k++) {
 			if (val_key_get_tag(keys[k]) != tag ||
 			    val_key_get_algorithm(keys[k]) != alg)
@@ -215,10 +203,10 @@ static int verify_rrset(struct val *v, const ldns_rr_list *set, const ldns_rr_li
 				break;
 			if (val_rrsig_verify(set, sig, keys[k]) == 0)
 				return 0;
-			ede = EDE_BOGUS;
+			ede = WIRE_EDE_BOGUS;
 		}
 		if (v->budget->exhausted)
-			return EDE_BOGUS;
+			return WIRE_EDE_BOGUS;
 	}
 	return ede;
 }
@@ -298,13 +286,14 @@ static struct val__zone *zone_from_dnskey(struct val *v, const uint8_t *name,
 	ldns_rr_list *trusted = NULL;
 	time_t bogus_until = clock_wall() + v->env->bogus_ttl;
 	struct val__zone *z = NULL;
-	int ede = EDE_DNSKEY_MISSING;
+	int ede = WIRE_EDE_DNSKEY_MISSING;
 	if (dnskeys != NULL && sigs != NULL && ldns_rr_list_rr_count(dnskeys) > 0)
 		trusted = trusted_keys(v, dnskeys, ds, anchor_keys);
 	if (trusted != NULL && ldns_rr_list_rr_count(trusted) > 0) {
 		size_t n_trusted;
 		struct val_key **tk = parse_keys(trusted, &n_trusted);
-		ede = tk == NULL ? EDE_BOGUS : verify_rrset(v, dnskeys, sigs, name, tk, n_trusted);
+		ede = tk == NULL ? WIRE_EDE_BOGUS
+		                 : verify_rrset(v, dnskeys, sigs, name, tk, n_trusted);
 		free_keys(tk, n_trusted);
 	}
 	if (ede == 0) {
@@ -350,7 +339,7 @@ static bool usable_anchor_keys(const ldns_rr_list *keys)
 static enum zs zone_result(struct val *v, struct val__zone *z, struct val__zone **out)
 {
 	if (z == NULL) {
-		v->zs_ede = EDE_BOGUS;
+		v->zs_ede = WIRE_EDE_BOGUS;
 		return ZS_BOGUS;
 	}
 	val__keycache_put(v->env->keys, z);
@@ -400,7 +389,7 @@ static ldns_rr_list *checked_denial(struct val *v, const ldns_rr_list *auth,
 		ldns_rr_list *set = select_rrs(auth, owner_of(rr), t, false);
 		ldns_rr_list *sigs = select_rrs(auth, owner_of(rr), t, true);
 		int e = set == NULL || sigs == NULL
-		                ? EDE_BOGUS
+		                ? WIRE_EDE_BOGUS
 		                : verify_rrset(v, set, sigs, zone->name, zone->keys, zone->n_keys);
 		ldns_rr_list_free(set);
 		ldns_rr_list_free(sigs);
@@ -450,10 +439,10 @@ static struct val__zone *cut_from_ds(struct val *v, const struct val__zone *pare
 		                       .budget = v->budget};
 		enum val_proof p = ede == 0 && recs != NULL ? val_denial_prove(&d) : VAL_PROOF_NONE;
 		enum val__zone_kind kind = VAL__ZONE_BOGUS;
-		int zede = ede != 0 ? ede : EDE_NSEC_MISSING;
+		int zede = ede != 0 ? ede : WIRE_EDE_NSEC_MISSING;
 		if (p == VAL_PROOF_NO_DS || p == VAL_PROOF_OPTOUT || p == VAL_PROOF_ITERATIONS) {
 			kind = VAL__ZONE_INSECURE;
-			zede = p == VAL_PROOF_ITERATIONS ? EDE_NSEC3_ITERATIONS : -1;
+			zede = p == VAL_PROOF_ITERATIONS ? WIRE_EDE_NSEC3_ITERATIONS : -1;
 		} else if (p == VAL_PROOF_NODATA && m->rcode == LDNS_RCODE_NOERROR) {
 			kind = VAL__ZONE_NOT_CUT;
 			zede = -1;
@@ -464,7 +453,8 @@ static struct val__zone *cut_from_ds(struct val *v, const struct val__zone *pare
 		                  NULL, 0);
 		ldns_rr_list_free(recs);
 	} else {
-		z = val__zone_new(name, VAL__ZONE_BOGUS, EDE_NO_REACHABLE, bogus_until, NULL, 0);
+		z = val__zone_new(name, VAL__ZONE_BOGUS, WIRE_EDE_NO_REACHABLE_AUTHORITY,
+		                  bogus_until, NULL, 0);
 	}
 	ldns_rr_list_free(ds);
 	ldns_rr_list_free(sigs);
@@ -614,9 +604,10 @@ static void check_wildcard(struct val *v, const ldns_rr *sig, const uint8_t *own
 	        ede == 0 && recs != NULL ? val_denial_wildcard(&d, labels) : VAL_PROOF_NONE;
 	ldns_rr_list_free(recs);
 	if (p == VAL_PROOF_OPTOUT || p == VAL_PROOF_ITERATIONS)
-		verdict(v, VAL_INSECURE, p == VAL_PROOF_ITERATIONS ? EDE_NSEC3_ITERATIONS : -1);
+		verdict(v, VAL_INSECURE,
+		        p == VAL_PROOF_ITERATIONS ? WIRE_EDE_NSEC3_ITERATIONS : -1);
 	else if (p != VAL_PROOF_WILDCARD_ANSWER)
-		verdict(v, VAL_BOGUS, ede != 0 ? ede : EDE_NSEC_MISSING);
+		verdict(v, VAL_BOGUS, ede != 0 ? ede : WIRE_EDE_NSEC_MISSING);
 }
 
 /* One RRset of the answer section. Returns false when a fetch is needed. */
@@ -629,24 +620,24 @@ static bool check_rrset(struct val *v, const ldns_rr *first)
 	struct val__zone *zone = NULL;
 	bool more = true;
 	if (set == NULL || sigs == NULL) {
-		verdict(v, VAL_BOGUS, EDE_BOGUS);
+		verdict(v, VAL_BOGUS, WIRE_EDE_BOGUS);
 	} else if (ldns_rr_list_rr_count(sigs) == 0) {
 		/* Unsigned: fine only inside an insecure zone (RFC 4035 §5.2). */
 		enum zs rc = zone_status(v, owner, &zone);
 		more = rc != ZS_NEED;
 		if (zone_verdict(v, rc))
-			verdict(v, VAL_BOGUS, EDE_RRSIGS_MISSING);
+			verdict(v, VAL_BOGUS, WIRE_EDE_RRSIGS_MISSING);
 	} else {
 		const ldns_rr *sig = ldns_rr_list_rr(sigs, 0);
 		const uint8_t *signer = sig_signer(sig);
 		enum zs rc = ZS_BOGUS;
-		v->zs_ede = EDE_BOGUS; /* RFC 4035 §5.3.1: the signer must enclose the owner */
+		v->zs_ede = WIRE_EDE_BOGUS; /* RFC 4035 §5.3.1: the signer must enclose the owner */
 		if (wire_dname_is_subdomain(owner, signer))
 			rc = zone_status(v, signer, &zone);
 		more = rc != ZS_NEED;
 		if (zone_verdict(v, rc)) {
 			if (!wire_dname_equal(zone->name, signer))
-				verdict(v, VAL_BOGUS, EDE_DNSKEY_MISSING);
+				verdict(v, VAL_BOGUS, WIRE_EDE_DNSKEY_MISSING);
 			else if ((rc = verify_rrset(v, set, sigs, signer, zone->keys,
 			                            zone->n_keys)) != 0)
 				verdict(v, VAL_BOGUS, rc);
@@ -687,13 +678,14 @@ static void denial_verdict(struct val *v, enum val_proof p, int ede)
 {
 	bool nx = v->in.rcode == LDNS_RCODE_NXDOMAIN;
 	if (p == VAL_PROOF_OPTOUT || p == VAL_PROOF_ITERATIONS)
-		verdict(v, VAL_INSECURE, p == VAL_PROOF_ITERATIONS ? EDE_NSEC3_ITERATIONS : -1);
+		verdict(v, VAL_INSECURE,
+		        p == VAL_PROOF_ITERATIONS ? WIRE_EDE_NSEC3_ITERATIONS : -1);
 	else if ((nx && p == VAL_PROOF_NXDOMAIN) ||
 	         (!nx && (p == VAL_PROOF_NODATA || p == VAL_PROOF_WILDCARD_NODATA ||
 	                  p == VAL_PROOF_NO_DS)))
 		return;
 	else
-		verdict(v, VAL_BOGUS, ede != 0 ? ede : EDE_NSEC_MISSING);
+		verdict(v, VAL_BOGUS, ede != 0 ? ede : WIRE_EDE_NSEC_MISSING);
 }
 
 /* RFC 8198: keep the validated denial for later questions it also answers. */
@@ -737,7 +729,7 @@ static bool check_denial(struct val *v)
 	if (rc == ZS_NEED)
 		return false;
 	if (zone_verdict(v, rc)) {
-		int ede = EDE_NSEC_MISSING;
+		int ede = WIRE_EDE_NSEC_MISSING;
 		if (soa != NULL) {
 			ldns_rr_list *set =
 			        select_rrs(v->in.authority, owner_of(soa), LDNS_RR_TYPE_SOA, false);
@@ -747,7 +739,7 @@ static bool check_denial(struct val *v)
 			ldns_rr_list_free(set);
 			ldns_rr_list_free(sigs);
 		}
-		if (ede != 0 && ede != EDE_NSEC_MISSING) {
+		if (ede != 0 && ede != WIRE_EDE_NSEC_MISSING) {
 			verdict(v, VAL_BOGUS, ede);
 		} else {
 			ldns_rr_list *recs = checked_denial(v, v->in.authority, zone, &ede);
@@ -831,10 +823,10 @@ enum val_action val_step(struct val *v, struct val_fetch *out)
 	if (v->wanting) {
 		/* Out of fetches or budget with the chain unknown: fail closed. */
 		v->status = VAL_BOGUS;
-		v->ede = v->budget->exhausted ? EDE_BOGUS : EDE_NO_REACHABLE;
+		v->ede = v->budget->exhausted ? WIRE_EDE_BOGUS : WIRE_EDE_NO_REACHABLE_AUTHORITY;
 	} else if (v->budget->exhausted && v->status != VAL_BOGUS) {
 		v->status = VAL_BOGUS;
-		v->ede = EDE_BOGUS;
+		v->ede = WIRE_EDE_BOGUS;
 	}
 	v->done = true;
 	return VAL_DONE;

@@ -4,23 +4,8 @@ TTLs count down (RFC 1035 §3.2.1, RFC 2308 §5 for negative answers)."""
 import time
 
 import dns.rcode
-import pytest
 
 from helpers import rrset_texts, ttls_of
-
-
-@pytest.fixture
-def servers_stopped(world):
-    """Stops every authoritative server when called; restarts them after."""
-    stopped = []
-
-    def stop():
-        world.stop()
-        stopped.append(True)
-
-    yield stop
-    if stopped:
-        world.start()
 
 
 def test_cache_hit_without_any_server(resolver, facts, servers_stopped):

@@ -27,9 +27,6 @@
 #include "mangrove/request.h"
 #include "mangrove/wire.h"
 
-#define EDE_OTHER                  0
-#define EDE_NO_REACHABLE_AUTHORITY 22
-
 #define SOA_LINE(zone) zone " 3600 IN SOA ns1." zone " hostmaster." zone " 1 1800 900 604800 300\n"
 
 static const char root_zone[] =
@@ -783,7 +780,7 @@ static void test_iter_servfail_server_skipped(void **state)
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
 	/* A server that said SERVFAIL is not asked again for the same question. */
 	assert_int_equal(fake_server_queries(f->leaf), 1);
-	assert_int_equal(ede.code, EDE_NO_REACHABLE_AUTHORITY);
+	assert_int_equal(ede.code, WIRE_EDE_NO_REACHABLE_AUTHORITY);
 	ldns_pkt_free(p);
 }
 
@@ -794,7 +791,7 @@ static void test_iter_leaf_dead_servfail_ede22(void **state)
 	struct wire_ede ede;
 	ldns_pkt *p = resolve(f, "www.example.test.", LDNS_RR_TYPE_A, &ede, NULL);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
-	assert_int_equal(ede.code, EDE_NO_REACHABLE_AUTHORITY);
+	assert_int_equal(ede.code, WIRE_EDE_NO_REACHABLE_AUTHORITY);
 	assert_int_equal(fake_server_queries(f->leaf), ITER_TRIES_PER_SERVER);
 	assert_int_equal(f->env.stats.upstream_timeouts, ITER_TRIES_PER_SERVER);
 	ldns_pkt_free(p);
@@ -808,7 +805,7 @@ static void test_iter_all_dead_servfail_ede22(void **state)
 	struct fake_run run;
 	ldns_pkt *p = resolve(f, "www.example.test.", LDNS_RR_TYPE_A, &ede, &run);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
-	assert_int_equal(ede.code, EDE_NO_REACHABLE_AUTHORITY);
+	assert_int_equal(ede.code, WIRE_EDE_NO_REACHABLE_AUTHORITY);
 	assert_int_equal(run.timeouts, run.sends);
 	assert_true(run.sends <= 2 * ITER_TRIES_PER_SERVER);
 	ldns_pkt_free(p);
@@ -822,7 +819,7 @@ static void test_iter_connection_refused_tries_next(void **state)
 	struct fake_run run;
 	ldns_pkt *p = resolve(f, "www.example.test.", LDNS_RR_TYPE_A, &ede, &run);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
-	assert_int_equal(ede.code, EDE_NO_REACHABLE_AUTHORITY);
+	assert_int_equal(ede.code, WIRE_EDE_NO_REACHABLE_AUTHORITY);
 	/* A refused send marks the server bad at once: no second try per task. */
 	assert_true(fake_server_queries(f->root) <= 2);
 	assert_int_equal(f->env.stats.upstream_errors, fake_server_queries(f->root));
@@ -980,7 +977,7 @@ static void test_req_step_deadline_servfail(void **state)
 	ldns_pkt *p = NULL;
 	assert_int_equal(ldns_wire2pkt(&p, wire, len), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
-	assert_int_equal(ede.code, EDE_NO_REACHABLE_AUTHORITY);
+	assert_int_equal(ede.code, WIRE_EDE_NO_REACHABLE_AUTHORITY);
 	assert_int_equal(f->env.stats.limits[STATS_LIMIT_TIMEOUT], 1);
 	/* A late reply is not taken. */
 	assert_int_equal(req_on_reply(r, wire, len, 10), ERR_MISMATCH);

@@ -30,8 +30,6 @@
 #define SRCDIR "."
 #endif
 
-#define EDE_NO_REACHABLE_AUTHORITY 22
-
 /* The root delegates example.test. straight to its server. */
 static const char root_zone[] =
         ". 86400 IN SOA a.root-servers.test. hostmaster.root-servers.test. 1 1800 900 604800 "
@@ -229,12 +227,12 @@ static void test_req_reply_finish_ede(void **state)
 	wire_write_u16(buf + 2, (uint16_t)(wire_read_u16(buf + 2) | WIRE_RCODE_SERVFAIL));
 	struct client_query c;
 	client_query(&c, "www.example.test.", LDNS_RR_TYPE_A, 7, true, false, false);
-	struct wire_ede ede = {.code = EDE_NO_REACHABLE_AUTHORITY,
+	struct wire_ede ede = {.code = WIRE_EDE_NO_REACHABLE_AUTHORITY,
 	                       .text = "no reachable authority"};
 	size_t n = req_reply_finish(buf, len, sizeof(buf), &c.q, 1232, &ede, 1232);
 	ldns_pkt *p = parse(buf, n);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
-	assert_int_equal(fake_pkt_ede(p), EDE_NO_REACHABLE_AUTHORITY);
+	assert_int_equal(fake_pkt_ede(p), WIRE_EDE_NO_REACHABLE_AUTHORITY);
 	ldns_pkt_free(p);
 	free(c.wire);
 }
@@ -501,7 +499,7 @@ static void test_req_answer_servfail_not_cached(void **state)
 	struct wire_ede ede;
 	ldns_pkt *p = resolve(f, "www.example.test.", LDNS_RR_TYPE_A, &ede, NULL);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
-	assert_int_equal(ede.code, EDE_NO_REACHABLE_AUTHORITY);
+	assert_int_equal(ede.code, WIRE_EDE_NO_REACHABLE_AUTHORITY);
 	ldns_pkt_free(p);
 	assert_null(cached(f, "www.example.test.", LDNS_RR_TYPE_A));
 	fake_server_mode(f->leaf, FAKE_OK);

@@ -32,18 +32,6 @@
 #include "mangrove/validator.h"
 #include "mangrove/wire.h"
 
-/* RFC 8914 INFO-CODEs. */
-#define EDE_NONE               -1
-#define EDE_UNSUPPORTED_ALG    1
-#define EDE_UNSUPPORTED_DIGEST 2
-#define EDE_BOGUS              6
-#define EDE_SIG_EXPIRED        7
-#define EDE_SIG_NOT_YET        8
-#define EDE_DNSKEY_MISSING     9
-#define EDE_RRSIGS_MISSING     10
-#define EDE_NSEC_MISSING       12
-#define EDE_NSEC3_ITERATIONS   27
-
 #define ANCHOR_MAX 2048
 
 /* ---- counting signature checks ---- */
@@ -986,7 +974,7 @@ static int teardown(void **state)
 static ldns_pkt *ask_flags(struct fx *f, const char *name, uint16_t type, uint8_t flags, int *ede,
                            struct fake_run *run)
 {
-	struct wire_ede e = {.code = EDE_NONE, .text = NULL};
+	struct wire_ede e = {.code = WIRE_EDE_NONE, .text = NULL};
 	struct fake_run local;
 	ldns_pkt *p = fake_resolve_flags(&f->env, W->w, name, type, CACHE_MSG_DO | flags, &e,
 	                                 run != NULL ? run : &local);
@@ -1037,7 +1025,7 @@ static void expect_either(struct fx *f, const char *name, uint16_t type, ldns_pk
 static void test_val_secure_answer(void **state)
 {
 	ldns_pkt *p = expect(*state, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
-	                     EDE_NONE);
+	                     WIRE_EDE_NONE);
 	assert_true(fake_pkt_has(p, LDNS_SECTION_ANSWER, "www.secure.test. 0 IN A 192.0.2.80"));
 	assert_int_equal(fake_pkt_count(p, LDNS_SECTION_ANSWER, LDNS_RR_TYPE_RRSIG), 1);
 	ldns_pkt_free(p);
@@ -1045,18 +1033,20 @@ static void test_val_secure_answer(void **state)
 
 static void test_val_secure_ed25519_nsec3(void **state)
 {
-	expect_only(*state, "www.nsec3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(*state, "www.nsec3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
 }
 
 static void test_val_secure_rsasha256_optout_zone(void **state)
 {
-	expect_only(*state, "www.optout.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(*state, "www.optout.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
 }
 
 static void test_val_secure_cname_in_zone(void **state)
 {
 	ldns_pkt *p = expect(*state, "alias.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
-	                     EDE_NONE);
+	                     WIRE_EDE_NONE);
 	assert_int_equal(fake_pkt_count(p, LDNS_SECTION_ANSWER, LDNS_RR_TYPE_CNAME), 1);
 	assert_int_equal(fake_pkt_count(p, LDNS_SECTION_ANSWER, LDNS_RR_TYPE_A), 1);
 	ldns_pkt_free(p);
@@ -1066,11 +1056,12 @@ static void test_val_secure_cname_in_zone(void **state)
  * of the zones on the way. */
 static void test_val_secure_keys_cached(void **state)
 {
-	expect_only(*state, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(*state, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
 	unsigned first = sig_checks;
 	sig_checks = 0;
 	expect_only(*state, "mail.secure.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, true,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 	assert_true(first >= 4); /* root and test. DNSKEY and DS, secure.test. DNSKEY, the answer */
 	assert_int_equal(sig_checks, 1);
 }
@@ -1080,7 +1071,7 @@ static void test_val_secure_keys_cached(void **state)
 static void test_val_nxdomain_nsec(void **state)
 {
 	ldns_pkt *p = expect(*state, "nothere.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
-	                     true, EDE_NONE);
+	                     true, WIRE_EDE_NONE);
 	assert_true(fake_pkt_count(p, LDNS_SECTION_AUTHORITY, LDNS_RR_TYPE_NSEC) > 0);
 	ldns_pkt_free(p);
 }
@@ -1088,20 +1079,21 @@ static void test_val_nxdomain_nsec(void **state)
 static void test_val_nodata_nsec(void **state)
 {
 	ldns_pkt *p = expect(*state, "www.secure.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR,
-	                     true, EDE_NONE);
+	                     true, WIRE_EDE_NONE);
 	assert_int_equal(fake_pkt_count(p, LDNS_SECTION_ANSWER, LDNS_RR_TYPE_AAAA), 0);
 	ldns_pkt_free(p);
 }
 
 static void test_val_nodata_empty_non_terminal_nsec(void **state)
 {
-	expect_only(*state, "ent.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(*state, "ent.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
 }
 
 static void test_val_nxdomain_nsec3(void **state)
 {
 	ldns_pkt *p = expect(*state, "a.nothere.nsec3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN,
-	                     true, EDE_NONE);
+	                     true, WIRE_EDE_NONE);
 	assert_true(fake_pkt_count(p, LDNS_SECTION_AUTHORITY, LDNS_RR_TYPE_NSEC3) >= 2);
 	ldns_pkt_free(p);
 }
@@ -1109,25 +1101,26 @@ static void test_val_nxdomain_nsec3(void **state)
 static void test_val_nodata_nsec3(void **state)
 {
 	expect_only(*state, "www.nsec3.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, true,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 static void test_val_nodata_empty_non_terminal_nsec3(void **state)
 {
-	expect_only(*state, "ent.nsec3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(*state, "ent.nsec3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
 }
 
 /* A denial without its NSEC records: RFC 8914 §4.13. */
 static void test_val_nxdomain_without_nsec_bogus(void **state)
 {
 	expect_only(*state, "nothere.nodenial.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_NSEC_MISSING);
+	            WIRE_EDE_NSEC_MISSING);
 }
 
 static void test_val_nodata_without_nsec_bogus(void **state)
 {
 	expect_only(*state, "www.nodenial.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_SERVFAIL, false,
-	            EDE_NSEC_MISSING);
+	            WIRE_EDE_NSEC_MISSING);
 }
 
 /* -- wildcards -- */
@@ -1135,7 +1128,7 @@ static void test_val_nodata_without_nsec_bogus(void **state)
 static void test_val_wildcard_nsec(void **state)
 {
 	ldns_pkt *p = expect(*state, "x.wild.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
-	                     true, EDE_NONE);
+	                     true, WIRE_EDE_NONE);
 	assert_true(fake_pkt_has(p, LDNS_SECTION_ANSWER, "x.wild.secure.test. 0 IN A 192.0.2.81"));
 	ldns_pkt_free(p);
 }
@@ -1143,26 +1136,26 @@ static void test_val_wildcard_nsec(void **state)
 static void test_val_wildcard_nsec3(void **state)
 {
 	expect_only(*state, "x.wild.nsec3.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 static void test_val_wildcard_nodata_nsec(void **state)
 {
 	expect_only(*state, "x.wild.secure.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, true,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 static void test_val_wildcard_nodata_nsec3(void **state)
 {
 	expect_only(*state, "x.wild.nsec3.test.", LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, true,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 /* RFC 4035 §5.3.4: without proof that the name is absent, the expansion is bogus. */
 static void test_val_wildcard_without_proof_bogus(void **state)
 {
 	expect_either(*state, "x.wild.nowild.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	              EDE_BOGUS, EDE_NSEC_MISSING);
+	              WIRE_EDE_BOGUS, WIRE_EDE_NSEC_MISSING);
 }
 
 /* -- insecure -- */
@@ -1170,7 +1163,7 @@ static void test_val_wildcard_without_proof_bogus(void **state)
 static void test_val_insecure_delegation(void **state)
 {
 	ldns_pkt *p = expect(*state, "www.insecure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
-	                     false, EDE_NONE);
+	                     false, WIRE_EDE_NONE);
 	assert_true(fake_pkt_has(p, LDNS_SECTION_ANSWER, "www.insecure.test. 0 IN A 192.0.2.80"));
 	ldns_pkt_free(p);
 }
@@ -1178,47 +1171,48 @@ static void test_val_insecure_delegation(void **state)
 static void test_val_insecure_nxdomain(void **state)
 {
 	expect_only(*state, "nothere.insecure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, false,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 static void test_val_optout_insecure_child(void **state)
 {
 	expect_only(*state, "www.child.optout.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 /* RFC 4035 §5.2: a DS with only an algorithm we do not implement makes the zone insecure. */
 static void test_val_unsupported_algorithm_insecure(void **state)
 {
-	expect_either(*state, "www.alg.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false, EDE_NONE,
-	              EDE_UNSUPPORTED_ALG);
+	expect_either(*state, "www.alg.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	              WIRE_EDE_NONE, WIRE_EDE_UNSUPPORTED_ALG);
 }
 
 /* RFC 6840 §5.2: so does a DS with only a digest type we do not implement. */
 static void test_val_unsupported_digest_insecure(void **state)
 {
 	expect_either(*state, "www.digest.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
-	              EDE_NONE, EDE_UNSUPPORTED_DIGEST);
+	              WIRE_EDE_NONE, WIRE_EDE_UNSUPPORTED_DIGEST);
 }
 
 /* RFC 9276 §3.2: NSEC3 iterations above nsec3-max-iterations: insecure, EDE 27. */
 static void test_val_nsec3_iterations_insecure(void **state)
 {
 	expect_only(*state, "nothere.iter.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, false,
-	            EDE_NSEC3_ITERATIONS);
+	            WIRE_EDE_NSEC3_ITERATIONS);
 }
 
 /* An answer that needs no NSEC3 is still secure in that zone. */
 static void test_val_nsec3_iterations_positive_secure(void **state)
 {
-	expect_only(*state, "www.iter.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(*state, "www.iter.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
 }
 
 /* Part of the chain insecure: the whole answer is (RFC 4035 §3.2.3: AD for all or none). */
 static void test_val_cname_secure_insecure_secure(void **state)
 {
 	ldns_pkt *p = expect(*state, "chain.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
-	                     false, EDE_NONE);
+	                     false, WIRE_EDE_NONE);
 	assert_int_equal(fake_pkt_count(p, LDNS_SECTION_ANSWER, LDNS_RR_TYPE_CNAME), 2);
 	assert_true(fake_pkt_has(p, LDNS_SECTION_ANSWER, "www.nsec3.test. 0 IN A 192.0.2.80"));
 	ldns_pkt_free(p);
@@ -1229,7 +1223,7 @@ static void test_val_cname_secure_insecure_secure(void **state)
 static void test_val_bad_signature_bogus(void **state)
 {
 	ldns_pkt *p = expect(*state, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	                     EDE_BOGUS);
+	                     WIRE_EDE_BOGUS);
 	assert_int_equal(ldns_pkt_ancount(p), 0);
 	ldns_pkt_free(p);
 }
@@ -1237,7 +1231,7 @@ static void test_val_bad_signature_bogus(void **state)
 static void test_val_bad_signature_other_rrset_secure(void **state)
 {
 	expect_only(*state, "mail.badsig.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, true,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 /* RFC 4035 §3.2.2: with CD the client gets the data, unvalidated. */
@@ -1258,10 +1252,10 @@ static void test_val_bogus_answer_cached(void **state)
 	struct fake_run run;
 	int ede;
 	expect_only(*state, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_BOGUS);
+	            WIRE_EDE_BOGUS);
 	ldns_pkt *p = ask_flags(*state, "www.badsig.test.", LDNS_RR_TYPE_A, 0, &ede, &run);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
-	assert_int_equal(ede, EDE_BOGUS);
+	assert_int_equal(ede, WIRE_EDE_BOGUS);
 	assert_int_equal(run.sends, 0);
 	ldns_pkt_free(p);
 }
@@ -1269,28 +1263,28 @@ static void test_val_bogus_answer_cached(void **state)
 static void test_val_expired_bogus(void **state)
 {
 	expect_only(*state, "www.expired.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_SIG_EXPIRED);
+	            WIRE_EDE_SIG_EXPIRED);
 }
 
 static void test_val_not_yet_valid_bogus(void **state)
 {
 	expect_only(*state, "www.future.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_SIG_NOT_YET);
+	            WIRE_EDE_SIG_NOT_YET);
 }
 
 static void test_val_expired_one_rrset(void **state)
 {
 	expect_only(*state, "www.expone.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_SIG_EXPIRED);
+	            WIRE_EDE_SIG_EXPIRED);
 	expect_only(*state, "mail.expone.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, true,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 /* RFC 8914 §4.10: a DS existed, no DNSKEY matches it. */
 static void test_val_ds_matches_no_key_bogus(void **state)
 {
 	expect_only(*state, "www.dsnokey.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_DNSKEY_MISSING);
+	            WIRE_EDE_DNSKEY_MISSING);
 }
 
 /*
@@ -1300,21 +1294,21 @@ static void test_val_ds_matches_no_key_bogus(void **state)
 static void test_val_dnskey_not_signed_by_ds_key_bogus(void **state)
 {
 	expect_either(*state, "www.zskonly.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	              EDE_BOGUS, EDE_DNSKEY_MISSING);
+	              WIRE_EDE_BOGUS, WIRE_EDE_DNSKEY_MISSING);
 }
 
 /* A DS in the parent, the child serves no DNSKEY: RFC 8914 §4.10. */
 static void test_val_ds_but_child_unsigned_bogus(void **state)
 {
 	expect_only(*state, "www.nosig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_DNSKEY_MISSING);
+	            WIRE_EDE_DNSKEY_MISSING);
 }
 
 /* RFC 8914 §4.11: signed zone, answer without RRSIGs. */
 static void test_val_rrsigs_missing_bogus(void **state)
 {
 	expect_only(*state, "www.norrsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_RRSIGS_MISSING);
+	            WIRE_EDE_RRSIGS_MISSING);
 }
 
 /*
@@ -1329,7 +1323,7 @@ static void test_val_keytrap_bounded(void **state)
 	ldns_pkt *p = ask(f, "www.keytrap.test.", LDNS_RR_TYPE_A, &ede);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
 	assert_false(ldns_pkt_ad(p));
-	assert_int_not_equal(ede, EDE_NONE);
+	assert_int_not_equal(ede, WIRE_EDE_NONE);
 	assert_true(sig_checks > 0);
 	assert_true(sig_checks <= f->env.conf->max_sig_checks);
 	ldns_pkt_free(p);
@@ -1344,14 +1338,15 @@ static void test_val_anchor_inner_name(void **state)
 	char body[2 * ANCHOR_MAX];
 	snprintf(body, sizeof(body), "%s%s", W->root_anchor, W->island_anchor);
 	val_setup(f, body);
-	expect_only(f, "www.island.other.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(f, "www.island.other.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
 }
 
 /* Without it, the island is just below an insecure delegation. */
 static void test_val_island_without_anchor_insecure(void **state)
 {
 	expect_only(*state, "www.island.other.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
-	            EDE_NONE);
+	            WIRE_EDE_NONE);
 }
 
 /* Only the island anchor: names outside it cannot be validated, so they are insecure. */
@@ -1359,8 +1354,10 @@ static void test_val_anchor_only_inner_name(void **state)
 {
 	struct fx *f = *state;
 	val_setup(f, W->island_anchor);
-	expect_only(f, "www.island.other.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
-	expect_only(f, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false, EDE_NONE);
+	expect_only(f, "www.island.other.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
+	expect_only(f, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	            WIRE_EDE_NONE);
 }
 
 /* RFC 7646: domain-insecure over a bogus zone gives its data, without AD. */
@@ -1370,11 +1367,11 @@ static void test_val_domain_insecure_over_bogus(void **state)
 	char body[2 * ANCHOR_MAX];
 	snprintf(body, sizeof(body), "%sdomain-insecure: badsig.test.\n", W->root_anchor);
 	val_setup(f, body);
-	ldns_pkt *p =
-	        expect(f, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false, EDE_NONE);
+	ldns_pkt *p = expect(f, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	                     WIRE_EDE_NONE);
 	assert_true(fake_pkt_has(p, LDNS_SECTION_ANSWER, "www.badsig.test. 0 IN A 192.0.2.80"));
 	ldns_pkt_free(p);
-	expect_only(f, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, EDE_NONE);
+	expect_only(f, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, WIRE_EDE_NONE);
 }
 
 /* A root anchor that matches no root key: everything is bogus. */
@@ -1384,7 +1381,7 @@ static void test_val_wrong_root_anchor_bogus(void **state)
 	val_setup(f, "trust-anchor: \". 3600 IN DS 12345 13 2 "
 	             "0000000000000000000000000000000000000000000000000000000000000000\"\n");
 	expect_only(f, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
-	            EDE_DNSKEY_MISSING);
+	            WIRE_EDE_DNSKEY_MISSING);
 }
 
 #define WORLD_TEST(t) cmocka_unit_test(t)
