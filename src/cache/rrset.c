@@ -94,6 +94,9 @@ static int rrset_append(ldns_buffer *buf, const ldns_rr_list *list, uint32_t max
 	for (size_t i = 0; list != NULL && i < ldns_rr_list_rr_count(list); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(list, i);
 		size_t at = ldns_buffer_position(buf);
+		/* ldns_buffer_write_*() do not grow the buffer: reserve first. */
+		if (!ldns_buffer_reserve(buf, 4))
+			return ERR_NOMEM;
 		ldns_buffer_write_u32(buf, 0);
 		if (ldns_rr2buffer_wire(buf, rr, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK ||
 		    !ldns_buffer_status_ok(buf))

@@ -601,6 +601,48 @@ static void test_cache_rrset_lookup_round_trip(void **state)
 	cache_free(c);
 }
 
+/*
+ * Records with large RDATA, at every length over a range, so that one of
+ * them ends exactly where the serialisation buffer does: the next length
+ * field must grow the buffer, not write past it.
+ */
+static void test_cache_rrset_store_large_rdata(void **state)
+{
+	struct cache *c = cache_new(16 << 20, 4);
+	char text[2200];
+	for (size_t n = 600; n < 1200; n++) {
+		ldns_rr_list *set = ldns_rr_list_new();
+		for (int k = 0; k < 2; k++) {
+			/* One TXT record: several 200-octet strings, n octets of text in all. */
+			size_t pos =
+			        (size_t)snprintf(text, sizeof(text), "big.example. 300 IN TXT");
+			for (size_t left = n; left > 0;) {
+				size_t chunk = left > 200 ? 200 : left;
+				text[pos++] = ' ';
+				text[pos++] = '"';
+				memset(text + pos, k ? 'b' : 'a', chunk);
+				pos += chunk;
+				text[pos++] = '"';
+				left -= chunk;
+			}
+			text[pos] = '\0';
+			ldns_rr *rr = NULL;
+			assert_int_equal(ldns_rr_new_frm_str(&rr, text, 0, NULL, NULL),
+			                 LDNS_STATUS_OK);
+			ldns_rr_list_push_rr(set, rr);
+		}
+		assert_int_equal(cache_rrset_store(c, set, NULL, CACHE_TRUST_ANSWER_AA, T0), 0);
+		ldns_rr_list *got =
+		        cache_rrset_lookup(c, ldns_rr_owner(ldns_rr_list_rr(set, 0)),
+		                           LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, T0, NULL, NULL);
+		assert_non_null(got);
+		assert_int_equal(ldns_rr_list_rr_count(got), 2);
+		ldns_rr_list_deep_free(got);
+		ldns_rr_list_deep_free(set);
+	}
+	cache_free(c);
+}
+
 static void test_cache_rrset_store_min_ttl(void **state)
 {
 	struct cache *c = cache_new(1 << 20, 4);
@@ -1056,6 +1098,7 @@ int main(void)
 	        cmocka_unit_test(test_cache_msg_concurrent),
 	        cmocka_unit_test(test_cache_rrset_lookup_round_trip),
 	        cmocka_unit_test(test_cache_rrset_store_min_ttl),
+	        cmocka_unit_test(test_cache_rrset_store_large_rdata),
 	        cmocka_unit_test(test_cache_rrset_lookup_case_insensitive),
 	        cmocka_unit_test(test_cache_rrset_store_lower_trust_kept_out),
 	        cmocka_unit_test(test_cache_rrset_store_higher_trust_replaces),
