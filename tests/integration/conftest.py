@@ -7,6 +7,7 @@
 - servers_stopped: call it to stop every authoritative server (they are
   started again after the test).
 - slow_log: the questions the slow server gets during the test.
+- summary_note: print a measurement after the run.
 - The daemon and client helpers themselves are in helpers.py.
 
 Everything here runs inside the private network namespace set up by `run`;
@@ -19,6 +20,7 @@ import mini_internet
 from helpers import QueryLog, Resolver
 
 _timings = {}
+_notes = []  # measurements to print after the run (summary_note)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -27,6 +29,14 @@ def pytest_terminal_summary(terminalreporter):
             'mini-Internet: %d zones, %d servers; build+sign %.2f s, start %.2f s'
             % (_timings['zones'], _timings['servers'], _timings['build_s'],
                _timings['start_s']))
+    for line in _notes:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def summary_note():
+    """Call with a line of text to print it after the run (measurements)."""
+    return _notes.append
 
 
 @pytest.fixture(scope='session')

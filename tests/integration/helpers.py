@@ -146,6 +146,13 @@ class Resolver:
                     return int(line.split()[1])
         raise KeyError(field)
 
+    def cpu_seconds(self):
+        """User plus system CPU time the daemon has used, all threads
+        (/proc/PID/stat utime + stime; clock-tick resolution, 10 ms)."""
+        with open('/proc/%d/stat' % self.pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
     def log_tail(self, lines=40):
         text = ''
         for path in (self.outfile, self.logfile):

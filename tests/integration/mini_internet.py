@@ -5,7 +5,7 @@ Writes the zone files of a root, two TLDs and leaf zones into a work dir,
 signs them bottom-up with ldns tools (DS records go into the parent before
 the parent is signed), writes the root trust anchor and a root hints file,
 and runs one authoritative server per address: NSD for most, Knot DNS for
-one leaf zone (pre-signed, Knot does no signing), plus a "silent" one that
+a few leaf zones (pre-signed, Knot does no signing), plus a "silent" one that
 holds its sockets but never answers (a server that times out), and a "slow"
 one of our own (dnspython) that answers every query SLOW_DELAY seconds late
 and appends each question it gets to a log (what the resolver asked, and how
@@ -14,8 +14,11 @@ often: joined questions, QNAME minimisation).
 The world is a table built by plan(): one add_zone() call per zone, with
 its NS set, where it is served, algorithm, NSEC/NSEC3 and records. What
 the tests need to know (addresses, names, expected records) is plan()'s
-facts, in World.info and DIR/world.json too. Names use the TLDs lab. and
-example. (not test., which resolvers may answer locally, RFC 6761 §6.2).
+facts, in World.info and DIR/world.json too. The DNSSEC edge cases
+(_dnssec_cases(): every algorithm, denials, opt-out, broken chains, KeyTrap)
+are rows too, each bent at signing time by a hook of SIGN_HOOKS. Names use
+the TLDs lab. and example. (not test., which resolvers may answer locally,
+RFC 6761 §6.2).
 
 Library:   w = World(dir); w.build(); w.start(); ...; w.stop()
 Command:   mini_internet.py up DIR      build, start, write DIR/world.json
@@ -24,9 +27,12 @@ Non-goal: anything outside 127.0.0.0/8. The servers are started only inside a
 private network namespace (unshare -rn, MANGROVE_NETNS=1).
 """
 
+import base64
+import concurrent.futures
 import heapq
 import json
 import os
+import random
 import selectors
 import shutil
 import signal
@@ -57,9 +63,19 @@ STOP_TIMEOUT = 5.0  # seconds for one server to exit after SIGTERM
 # server (400 ms), so that a question is not sent twice because of it.
 SLOW_DELAY = 0.2
 
+ALG_RSASHA1 = 5
+ALG_RSASHA1_NSEC3 = 7
 ALG_RSASHA256 = 8
+ALG_RSASHA512 = 10
 ALG_ECDSAP256 = 13
-_KEYGEN_ALG = {ALG_RSASHA256: 'RSASHA256', ALG_ECDSAP256: 'ECDSAP256SHA256'}
+ALG_ECDSAP384 = 14
+ALG_ED25519 = 15
+ALG_ED448 = 16
+_KEYGEN_ALG = {ALG_RSASHA1: 'RSASHA1', ALG_RSASHA1_NSEC3: 'RSASHA1-NSEC3-SHA1',
+               ALG_RSASHA256: 'RSASHA256', ALG_RSASHA512: 'RSASHA512',
+               ALG_ECDSAP256: 'ECDSAP256SHA256', ALG_ECDSAP384: 'ECDSAP384SHA384',
+               ALG_ED25519: 'ED25519', ALG_ED448: 'ED448'}
+_RSA_ALGS = (ALG_RSASHA1, ALG_RSASHA1_NSEC3, ALG_RSASHA256, ALG_RSASHA512)
 
 
 def _fqdn(name):
@@ -80,7 +96,7 @@ class Zone:
 
     def __init__(self, name, ns, records=(), serve=None, software='nsd',
                  alg=ALG_ECDSAP256, split_keys=False, denial='nsec',
-                 salt='-', iterations=0, signed=True):
+                 salt='-', iterations=0, signed=True, hook=None, bits=2048):
         self.name = _fqdn(name.lower())
         # [(ns name, address)]: published in the zone and its parent; an
         # address is turned into an A record in the zone that owns the
@@ -97,6 +113,10 @@ class Zone:
         self.salt = salt  # hex, '-' for none
         self.iterations = iterations
         self.signed = signed
+        # A name in SIGN_HOOKS: how signing breaks or bends the zone (DNSSEC
+        # edge cases, test_dnssec_cases.py); None for a zone signed as usual.
+        self.hook = hook
+        self.bits = bits  # RSA key size
         self.ds = []  # filled by signing (zone-file lines)
         self.keys = []  # key tags
 
@@ -200,6 +220,8 @@ def plan():
     add_zone('slow.lab.', [('ns1.slow.lab.', slow_addr)], software='slow',
              signed=False, records=['* A ' + slow_a, '* TXT ' + slow_txt])
 
+    cases = _dnssec_cases(add_zone)
+
     # Up but authoritative for nothing; bound but never answering.
     extra_servers = {lame_addr: 'nsd', silent_addr: 'silent'}
     facts = {
@@ -231,6 +253,7 @@ def plan():
         # the server's question log is servers[address].querylog.
         'slow': {'zone': 'slow.lab.', 'address': slow_addr, 'delay': SLOW_DELAY,
                  'A': [slow_a], 'TXT': [slow_txt]},
+        'cases': cases,  # DNSSEC edge cases: _dnssec_cases()
         'nxdomain': [
             {'name': 'nx.plain.lab.', 'zone': 'plain.lab.'},  # NSEC
             {'name': 'nx.big.example.', 'zone': 'big.example.'},  # NSEC3
@@ -245,6 +268,69 @@ def plan():
         ],
     }
     return zones, extra_servers, [dead_addr], facts
+
+
+CASES_NSD = '127.0.4.1'  # the DNSSEC edge-case zones
+CASES_KNOT = '127.0.4.2'  # some of them on Knot DNS, and the unsigned children
+
+
+def _dnssec_cases(add_zone):
+    """The zones of test_dnssec_cases.py, one row each; returns their facts.
+    Each zone has its own NS name, all on CASES_NSD or CASES_KNOT; RSA keys
+    are 1024 bits (keygen time; the validator takes any size up to 4096)."""
+    def case(name, records=(), serve=CASES_NSD, **kw):
+        software = 'knot' if serve == CASES_KNOT else 'nsd'
+        add_zone(name, [('ns1.' + name, serve)], records=records, software=software,
+                 **kw)
+
+    algs = [ALG_RSASHA1, ALG_RSASHA1_NSEC3, ALG_RSASHA256, ALG_RSASHA512,
+            ALG_ECDSAP256, ALG_ECDSAP384, ALG_ED25519, ALG_ED448]
+    for alg in algs:  # RFC 5155 §2: algorithm 7 means NSEC3, 5 means NSEC
+        case('alg%d.example.' % alg, ['www A 192.0.2.%d' % (100 + alg)], alg=alg,
+             bits=1024, denial='nsec3' if alg == ALG_RSASHA1_NSEC3 else 'nsec',
+             serve=CASES_KNOT if alg == ALG_ED448 else CASES_NSD)
+    # Denial of existence, NSEC (NSD) and NSEC3 (Knot): *.wild makes wild.
+    # an empty non-terminal.
+    denial_records = ['www A 192.0.2.120', '*.wild A 192.0.2.121']
+    case('nsec.example.', denial_records, denial='nsec')
+    case('nsec3.example.', denial_records, denial='nsec3', serve=CASES_KNOT)
+    # An opt-out span over an unsigned, DS-less child.
+    case('optout.example.', ['www A 192.0.2.130'], denial='nsec3-optout',
+         hook='optout-span')
+    case('child.optout.example.', ['www A 192.0.2.131'], signed=False,
+         serve=CASES_KNOT)
+    # Broken chains, and DS records we cannot use: the hook says how (SIGN_HOOKS).
+    broken = {'badsig': 'bad-sig', 'expired': 'expired', 'future': 'not-yet-valid',
+              'wrongds': 'ds-other-key', 'zskonly': 'dnskey-zsk-only',
+              'nosigs': 'ds-but-no-rrsigs', 'unsigned-ds': 'ds-but-unsigned',
+              'alg253': 'ds-alg-253', 'digest3': 'ds-digest-3'}
+    for i, (label, hook) in enumerate(sorted(broken.items())):
+        case(label + '.example.', ['www A 192.0.2.%d' % (140 + i)], hook=hook,
+             split_keys=hook == 'dnskey-zsk-only')
+    case('iter200.example.', ['www A 192.0.2.160'], denial='nsec3', iterations=200)
+    # secure -> insecure -> secure
+    case('chain-s.example.', ['www CNAME www.chain-u.lab.'])
+    case('chain-u.lab.', ['www CNAME www.alg13.example.'], signed=False, serve=CASES_KNOT)
+    case('keytrap.lab.', ['* A 192.0.2.190'], alg=ALG_RSASHA256, bits=1024,
+         split_keys=True, hook='keytrap')
+    # An RRset of two records of 1000 RDATA octets each (RFC 3597 syntax).
+    case('bigrdata.example.', ['www TYPE65280 \\# 1000 ' + '%02x' % i * 1000
+                               for i in (1, 2)])
+    return {
+        'algorithms': {str(a): 'www.alg%d.example.' % a for a in algs},
+        'denial': {'nsec': 'nsec.example.', 'nsec3': 'nsec3.example.'},
+        'optout': {'parent': 'optout.example.', 'child': 'child.optout.example.',
+                   'name': 'www.child.optout.example.', 'A': ['192.0.2.131']},
+        'broken': {hook: 'www.%s.example.' % label for label, hook in broken.items()},
+        'iter200': {'zone': 'iter200.example.', 'iterations': 200},
+        'chain': {'name': 'www.chain-s.example.',
+                  'chain': ['www.chain-s.example.', 'www.chain-u.lab.',
+                            'www.alg13.example.'], 'A': ['192.0.2.113']},
+        'keytrap': {'zone': 'keytrap.lab.', 'keys': KEYTRAP_KEYS, 'sigs': KEYTRAP_SIGS},
+        'anchor_zone': 'alg13.example.',
+        'bigrdata': {'name': 'www.bigrdata.example.', 'type': 'TYPE65280',
+                     'rdlen': 1000, 'count': 2},
+    }
 
 
 def facts():
@@ -644,6 +730,276 @@ def _pid_alive(pid):
         return False
 
 
+# ---- signing hooks: DNSSEC edge cases (test_dnssec_cases.py) ----
+#
+# A zone's `hook` names an entry of SIGN_HOOKS, which bends one step of
+# World._sign: 'window' (now -> (inception, expiration) for ldns-signzone),
+# 'args' (more ldns-signzone options), 'before' (edit what is signed) and
+# 'after' (edit the signed zone, the DS that goes into the parent, or what
+# is served). Each hook breaks one thing and says what in its docstring.
+
+KEYTRAP_KEYS = 100  # DNSKEYs sharing the key tag of the zone's ZSK (ZSK included)
+KEYTRAP_SIGS = 100  # RRSIGs over the wildcard A RRset, all naming that tag
+_KEYTRAP_MODULUS_BYTES = 512  # 4096 bits: the largest RSA modulus validators take
+_KEYTRAP_EXPONENT_BYTES = 8  # 64 bits: the largest exponent Mangrove takes
+
+
+class SignJob:
+    """One zone being signed: its files and keys, for the hooks."""
+
+    def __init__(self, world, zone, zonefile, kdir, keys, now):
+        self.world = world
+        self.zone = zone
+        self.unsigned = zonefile  # as World._zone_text wrote it
+        self.to_sign = zonefile  # what ldns-signzone reads ('before' may change it)
+        self.signed = zonefile + '.signed'
+        self.serve = self.signed  # what the server loads ('after' may change it)
+        self.kdir = kdir
+        self.keys = keys  # key base names, KSK first
+        self.now = now
+
+    def key_path(self, i):
+        return os.path.join(self.kdir, self.keys[i])
+
+    def read(self, path):
+        with open(path) as f:
+            return f.read().splitlines()
+
+    def write(self, path, lines):
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+
+    def dnskey_rdata(self, i):
+        """The DNSKEY RDATA of key i (wire bytes), from its .key file
+        ('owner IN DNSKEY flags protocol algorithm key ;comment')."""
+        for line in self.read(self.key_path(i) + '.key'):
+            f = line.split(';', 1)[0].split()
+            if len(f) >= 7 and f[1:3] == ['IN', 'DNSKEY']:
+                return struct.pack('!HBB', int(f[3]), int(f[4]), int(f[5])) + \
+                    base64.b64decode(''.join(f[6:]))
+        raise RuntimeError('no DNSKEY in %s.key' % self.key_path(i))
+
+
+def _rr_fields(line):
+    """(owner, ttl, class, type, rdata) of a 'name ttl IN TYPE rdata' line
+    (ldns tools write records so), or None for anything else."""
+    f = line.split(None, 4)
+    if len(f) < 5 or f[2] != 'IN' or line.startswith((';', '$')):
+        return None
+    return f
+
+
+def _rrsig_covers(line, owner=None, covered=None):
+    """True for an RRSIG line (of owner, over type covered when given)."""
+    f = _rr_fields(line)
+    return (f is not None and f[3] == 'RRSIG'
+            and (owner is None or f[0].lower() == owner)
+            and (covered is None or f[4].split()[0] == covered))
+
+
+def _rsa_tag(rdata):
+    """Key tag of DNSKEY RDATA bytes (RFC 4034 Appendix B)."""
+    ac = 0
+    for i, b in enumerate(rdata):
+        ac += b if i & 1 else b << 8
+    ac += (ac >> 16) & 0xFFFF
+    return ac & 0xFFFF
+
+
+def _hook_bad_sig_after(job):
+    """Corrupt the RRSIG over www A: one byte of the signature flipped."""
+    owner = 'www.' + job.zone.name
+    out, done = [], 0
+    for line in job.read(job.signed):
+        if _rrsig_covers(line, owner, 'A'):
+            head, sig = line.rsplit(None, 1)
+            raw = bytearray(base64.b64decode(sig))
+            raw[len(raw) // 2] ^= 0xFF
+            line = '%s %s' % (head, base64.b64encode(bytes(raw)).decode())
+            done += 1
+        out.append(line)
+    if done != 1:
+        raise RuntimeError('bad-sig: %d RRSIGs over %s A' % (done, owner))
+    job.write(job.signed, out)
+
+
+def _hook_ds_other_key_after(job):
+    """The parent's DS is the digest of a key the zone does not publish."""
+    kb = _run(['ldns-keygen', '-a', _KEYGEN_ALG[job.zone.alg], '-k', job.zone.name],
+              cwd=job.kdir).strip()
+    ds = _run(['ldns-key2ds', '-n', '-2', os.path.join(job.kdir, kb + '.key')])
+    job.zone.ds = [line.strip() for line in ds.splitlines() if line.strip()]
+
+
+def _hook_dnskey_zsk_only_after(job):
+    """The DNSKEY RRset is signed by the ZSK only: the KSK, which the DS
+    names, signs nothing (signed with -A, the KSK's RRSIG removed)."""
+    ksk_tag = job.zone.keys[0]
+    out = [line for line in job.read(job.signed)
+           if not (_rrsig_covers(line, job.zone.name, 'DNSKEY')
+                   and int(_rr_fields(line)[4].split()[6]) == ksk_tag)]
+    job.write(job.signed, out)
+
+
+def _hook_no_rrsigs_after(job):
+    """Served with its DNSKEYs and NSECs but without any RRSIG (the DS is
+    in the parent)."""
+    job.write(job.signed, [line for line in job.read(job.signed)
+                           if not _rrsig_covers(line)])
+
+
+def _hook_unsigned_after(job):
+    """Served unsigned, no DNSKEY at all, while the parent has its DS."""
+    job.serve = job.unsigned
+
+
+def _ds_rewrite(job, algorithm=None, digest_type=None):
+    out = []
+    for line in job.zone.ds:
+        owner, ttl, cls, _, rdata = _rr_fields(line)
+        tag, alg, dtype, digest = rdata.split(None, 3)
+        out.append('%s %s %s DS %s %s %s %s' % (
+            owner, ttl, cls, tag, algorithm or alg, digest_type or dtype, digest))
+    job.zone.ds = out
+
+
+def _hook_ds_alg_253_after(job):
+    """The parent's only DS has algorithm 253 (PRIVATEDNS), which no
+    validator implements; the zone itself is signed with algorithm 13."""
+    _ds_rewrite(job, algorithm=253)
+
+
+def _hook_ds_digest_3_after(job):
+    """The parent's only DS has digest type 3 (GOST R 34.11-94, RFC 5933),
+    which Mangrove does not implement; the 32 digest bytes are SHA-256's."""
+    _ds_rewrite(job, digest_type=3)
+
+
+def _unsigned_children_lines(job, lines):
+    """The delegation and glue lines of the zone's unsigned children."""
+    kids = [c.name for c in job.world.zones
+            if not c.signed and job.world.parent(c.name) == job.zone.name]
+    return [line for line in lines
+            if line.split() and any(_is_sub(line.split()[0].lower(), k) for k in kids)]
+
+
+def _hook_optout_span_before(job):
+    """Sign without the unsigned delegations (they are added back after):
+    no NSEC3 record is made for them, so each is only covered by an NSEC3
+    with the opt-out flag (RFC 5155 §6). ldns-signzone -p alone still makes
+    an NSEC3 (flags 1, type NS) for every unsigned delegation."""
+    lines = job.read(job.unsigned)
+    kids = _unsigned_children_lines(job, lines)
+    if not kids:
+        raise RuntimeError('optout-span: %s has no unsigned child' % job.zone.name)
+    job.to_sign = job.unsigned + '.optout'
+    job.write(job.to_sign, [line for line in lines if line not in kids])
+
+
+def _hook_optout_span_after(job):
+    job.write(job.signed, job.read(job.signed) + ['$TTL %d' % DEFAULT_TTL]
+              + _unsigned_children_lines(job, job.read(job.unsigned)))
+
+
+def _keytrap_decoy(zsk_rdata, n, rng):
+    """DNSKEY RDATA of an RSA key (flags 256, algorithm 8) with a 4096-bit
+    modulus and a 64-bit exponent whose key tag equals the ZSK's: random
+    bytes, then one 16-bit word of the modulus solved for the tag. No
+    private key exists for it; checking a signature with it costs a full
+    RSA public operation (the most expensive one the validator allows).
+    The exponent length is in the three-octet form of RFC 3110 §2 (a zero,
+    then two octets; legal for any length), so that the decoys sort before
+    the real ZSK in the DNSKEY RRset (canonical order, RFC 4034 §6.3) and
+    every key a validator tries is an expensive one."""
+    want = _rsa_tag(zsk_rdata)
+    exponent = bytes([0x80 | rng.randrange(256)]) + bytes(
+        rng.randrange(256) for _ in range(_KEYTRAP_EXPONENT_BYTES - 2)) + bytes(
+        [rng.randrange(256) | 1])
+    modulus = bytearray([0xFF]) + bytearray(
+        rng.randrange(256) for _ in range(_KEYTRAP_MODULUS_BYTES - 2)) + bytearray(
+        [rng.randrange(256) | 1])
+    rdata = bytearray(zsk_rdata[:4]) + struct.pack('!BH', 0, len(exponent)) + exponent + modulus
+    pos = len(rdata) // 2 & ~1  # an even RDATA offset: one word of the tag sum
+    rdata[pos:pos + 2] = b'\0\0'
+    ac = sum(b if i & 1 else b << 8 for i, b in enumerate(rdata))
+    for high in (ac >> 16, (ac >> 16) + 1):  # tag = (x + (x >> 16)) mod 2^16
+        x = (high << 16) | ((want - high) & 0xFFFF)
+        if x >> 16 == high and ac <= x <= ac + 0xFFFF:
+            rdata[pos:pos + 2] = (x - ac).to_bytes(2, 'big')
+            break
+    if _rsa_tag(rdata) != want:
+        raise RuntimeError('keytrap: decoy %d: no word gives tag %d' % (n, want))
+    return bytes(rdata)
+
+
+def _hook_keytrap_before(job):
+    """KeyTrap (CVE-2023-50387): publish KEYTRAP_KEYS - 1 decoy DNSKEYs
+    whose key tag and algorithm are the ZSK's, signed into the DNSKEY RRset
+    by the KSK, so that the DNSKEY RRset itself validates. The ZSK is
+    written into the zone too: ldns-signzone adds a key from its .key file
+    only when no DNSKEY of the zone has its tag, so it would leave it out."""
+    zsk_rdata = job.dnskey_rdata(1)
+    if job.zone.keys[0] == job.zone.keys[1]:
+        raise RuntimeError('keytrap: KSK and ZSK share a tag, build again')
+    rng = random.Random(job.zone.name)
+    lines = job.read(job.unsigned)
+    lines.append('@ IN DNSKEY 256 3 8 %s' % base64.b64encode(zsk_rdata[4:]).decode())
+    for n in range(KEYTRAP_KEYS - 1):
+        rdata = _keytrap_decoy(zsk_rdata, n, rng)
+        lines.append('@ IN DNSKEY 256 3 8 %s' % base64.b64encode(rdata[4:]).decode())
+    job.to_sign = job.unsigned + '.keytrap'
+    job.write(job.to_sign, lines)
+
+
+def _hook_keytrap_after(job):
+    """Replace the RRSIG over the wildcard's A RRset by KEYTRAP_SIGS RRSIGs
+    that name the shared key tag and carry 512 random bytes (below every
+    decoy's modulus, so each check runs the whole RSA operation): none is
+    valid, and a validator that tries every key with every signature
+    (RFC 4035 §5.3.1 read literally) does KEYTRAP_KEYS * KEYTRAP_SIGS
+    RSA-4096 operations for one answer."""
+    owner = '*.' + job.zone.name
+    rng = random.Random(owner)
+    out, real = [], None
+    for line in job.read(job.signed):
+        if _rrsig_covers(line, owner, 'A'):
+            real = line
+        else:
+            out.append(line)
+    if real is None:
+        raise RuntimeError('keytrap: no RRSIG over %s A' % owner)
+    name, ttl, cls, _, rdata = _rr_fields(real)
+    f = rdata.split()
+    if int(f[6]) != job.zone.keys[1]:
+        raise RuntimeError('keytrap: %s A not signed by the ZSK' % owner)
+    for _ in range(KEYTRAP_SIGS):
+        sig = bytes([0x01]) + bytes(rng.randrange(256) for _ in range(
+            _KEYTRAP_MODULUS_BYTES - 1))
+        out.append('%s %s %s RRSIG %s %s' % (name, ttl, cls, ' '.join(f[:8]),
+                                              base64.b64encode(sig).decode()))
+    job.write(job.signed, out)
+
+
+def _days(n):
+    return n * 86400
+
+
+SIGN_HOOKS = {
+    'bad-sig': {'after': _hook_bad_sig_after},
+    # Every signature expired a day ago / valid only from tomorrow on.
+    'expired': {'window': lambda now: (now - _days(30), now - _days(1))},
+    'not-yet-valid': {'window': lambda now: (now + _days(1), now + _days(30))},
+    'ds-other-key': {'after': _hook_ds_other_key_after},
+    'dnskey-zsk-only': {'args': ['-A'], 'after': _hook_dnskey_zsk_only_after},
+    'ds-but-no-rrsigs': {'after': _hook_no_rrsigs_after},
+    'ds-but-unsigned': {'after': _hook_unsigned_after},
+    'ds-alg-253': {'after': _hook_ds_alg_253_after},
+    'ds-digest-3': {'after': _hook_ds_digest_3_after},
+    'optout-span': {'before': _hook_optout_span_before, 'after': _hook_optout_span_after},
+    'keytrap': {'before': _hook_keytrap_before, 'after': _hook_keytrap_after},
+}
+
+
 class World:
     """The mini-Internet in one work dir."""
 
@@ -715,28 +1071,43 @@ class World:
                     out.append('%s IN A %s' % (n, a))
         return out
 
-    def _sign(self, z, zonefile, now):
+    def _keygen(self, z):
+        """Make the zone's keys: (key dir, [key base names], KSK first)."""
         kdir = os.path.join(self.dir, 'keys', z.name.strip('.') or 'root')
         os.makedirs(kdir, exist_ok=True)
         alg = _KEYGEN_ALG[z.alg]
-        bits = ['-b', '2048'] if z.alg == ALG_RSASHA256 else []
+        bits = ['-b', str(z.bits)] if z.alg in _RSA_ALGS else []
         ksk = _run(['ldns-keygen', '-a', alg] + bits + ['-k', z.name], cwd=kdir).strip()
         keys = [ksk]
         if z.split_keys:
             keys.append(_run(['ldns-keygen', '-a', alg] + bits + [z.name], cwd=kdir).strip())
+        return kdir, keys
+
+    def _sign(self, z, zonefile, now, kdir, keys):
+        """Sign zonefile with the keys (KSK first), bent by the zone's hook;
+        fills z.keys and z.ds; returns the file the server is to load."""
+        ksk = keys[0]
         z.keys = [int(k.rsplit('+', 1)[1]) for k in keys]
-        cmd = ['ldns-signzone', '-o', z.name, '-f', zonefile + '.signed',
-               '-i', str(now - 3600), '-e', str(now + 30 * 86400)]
+        hook = SIGN_HOOKS[z.hook] if z.hook else {}
+        job = SignJob(self, z, zonefile, kdir, keys, now)
+        inception, expiration = hook['window'](now) if 'window' in hook else (
+            now - 3600, now + 30 * 86400)
+        cmd = ['ldns-signzone', '-o', z.name, '-f', job.signed,
+               '-i', str(inception), '-e', str(expiration)] + hook.get('args', [])
         if z.denial.startswith('nsec3'):
             cmd += ['-n', '-a', str(NSEC3_HASH_SHA1), '-t', str(z.iterations)]
             if z.salt != '-':
                 cmd += ['-s', z.salt]
             if z.denial == 'nsec3-optout':
                 cmd.append('-p')
-        _run(cmd + [zonefile] + [os.path.join(kdir, k) for k in keys])
+        if 'before' in hook:
+            hook['before'](job)
+        _run(cmd + [job.to_sign] + [os.path.join(kdir, k) for k in keys])
         ds = _run(['ldns-key2ds', '-n', '-2', os.path.join(kdir, ksk + '.key')])
         z.ds = [line.strip() for line in ds.splitlines() if line.strip()]
-        return zonefile + '.signed'
+        if 'after' in hook:
+            hook['after'](job)
+        return job.serve
 
     def build(self):
         """Write and sign every zone (children first), the trust anchor,
@@ -749,11 +1120,17 @@ class World:
             shutil.rmtree(os.path.join(self.dir, 'keys'))
         os.makedirs(zdir)
         now = int(time.time())
+        # Keys depend on nothing: make them two at a time (RSA keygen is
+        # most of the build time).
+        signed = [z for z in self.zones if z.signed]
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            made = dict(zip([z.name for z in signed], pool.map(self._keygen, signed)))
         for z in sorted(self.zones, key=lambda z: -_depth(z.name)):
             path = os.path.join(zdir, (z.name.strip('.') or 'root') + '.zone')
             with open(path, 'w') as f:
                 f.write(self._zone_text(z))
-            self.zonefiles[z.name] = self._sign(z, path, now) if z.signed else path
+            self.zonefiles[z.name] = (self._sign(z, path, now, *made[z.name])
+                                      if z.signed else path)
         self.trust_anchor = os.path.join(self.dir, 'root.key')
         with open(self.trust_anchor, 'w') as f:
             f.write('\n'.join(self.by_name['.'].ds) + '\n')
@@ -811,7 +1188,7 @@ class World:
             'zones': {z.name: {
                 'ns': z.ns, 'serve': z.serve, 'software': z.software,
                 'signed': z.signed, 'alg': z.alg if z.signed else None,
-                'denial': z.denial if z.signed else None,
+                'denial': z.denial if z.signed else None, 'hook': z.hook,
                 'nsec3_salt': z.salt, 'nsec3_iterations': z.iterations,
                 'ds': z.ds, 'keys': z.keys, 'file': self.zonefiles.get(z.name),
                 'parent': self.parent(z.name)} for z in self.zones},

@@ -27,7 +27,9 @@ def ask(addr, name, rdtype, tcp=False):
 
 
 def signed_zones(world):
-    return [z for z in world.zones if z.signed]
+    """Signed zones, but not those a signing hook bends on purpose
+    (mini_internet.SIGN_HOOKS; test_dnssec_cases.py checks them)."""
+    return [z for z in world.zones if z.signed and not z.hook]
 
 
 def find(msg, section, name, rdtype):
@@ -50,7 +52,7 @@ def test_every_signed_zone_verifies(world):
 
 def test_algorithms_and_denial_are_mixed(world):
     zs = signed_zones(world)
-    assert {z.alg for z in zs} == {8, 13}
+    assert {z.alg for z in zs} >= {8, 13}
     assert {z.denial for z in zs} >= {'nsec', 'nsec3', 'nsec3-optout'}
     assert any(z.software == 'knot' for z in world.zones)
 
