@@ -324,6 +324,18 @@ static ldns_rr_list *usable_ds(const ldns_rr_list *ds)
 	return out;
 }
 
+/* RFC 8914 code for a DS set none of which we can use: 1 if an algorithm is unknown, else 2. */
+static int unusable_ds_ede(const ldns_rr_list *ds)
+{
+	for (size_t i = 0; ds != NULL && i < ldns_rr_list_rr_count(ds); i++) {
+		const ldns_rr *d = ldns_rr_list_rr(ds, i);
+		if (ldns_rr_rd_count(d) == 4 &&
+		    !val_algorithm_supported(ldns_rdf2native_int8(ldns_rr_rdf(d, 1))))
+			return WIRE_EDE_UNSUPPORTED_ALG;
+	}
+	return WIRE_EDE_UNSUPPORTED_DIGEST;
+}
+
 static bool usable_anchor_keys(const ldns_rr_list *keys)
 {
 	for (size_t i = 0; keys != NULL && i < ldns_rr_list_rr_count(keys); i++) {
@@ -422,8 +434,9 @@ static struct val__zone *cut_from_ds(struct val *v, const struct val__zone *pare
 		if (ede != 0)
 			z = val__zone_new(name, VAL__ZONE_BOGUS, ede, bogus_until, NULL, 0);
 		else if (usable == NULL || ldns_rr_list_rr_count(usable) == 0)
-			/* Only algorithms or digests we do not implement: insecure. */
-			z = val__zone_new(name, VAL__ZONE_INSECURE, -1,
+			/* Only algorithms or digests we do not implement: insecure,
+			 * and the EDE says which (RFC 4035 §5.2, RFC 8914 §4.2, §4.3). */
+			z = val__zone_new(name, VAL__ZONE_INSECURE, unusable_ds_ede(ds),
 			                  keep_until(ds, VAL_MAX_KEEP), NULL, 0);
 		else
 			*need_dnskey = true;

@@ -250,11 +250,11 @@ def test_dnskey_not_signed_by_ds_key_is_bogus(resolver):
 def test_unusable_ds_is_insecure(resolver, hook, ede):
     """A DS RRset with only algorithms or digest types the validator does
     not implement: the zone is treated as unsigned (RFC 4035 §5.2, RFC 6840
-    §5.2). An EDE is optional here; if one comes it must say why (1 or 2)."""
+    §5.2), and the EDE says why (RFC 8914 §4.2, §4.3)."""
     r = ask(resolver, BROKEN[hook])
     assert r.rcode() == dns.rcode.NOERROR, r.to_text()
     assert not r.flags & dns.flags.AD
-    assert ede_codes(r) in ([], [ede])
+    assert ede_codes(r) == [ede]
     assert rdata_of(r, BROKEN[hook], 'A')
 
 

@@ -1184,14 +1184,14 @@ static void test_val_optout_insecure_child(void **state)
 static void test_val_unsupported_algorithm_insecure(void **state)
 {
 	expect_either(*state, "www.alg.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
-	              WIRE_EDE_NONE, WIRE_EDE_UNSUPPORTED_ALG);
+	              WIRE_EDE_UNSUPPORTED_ALG, WIRE_EDE_UNSUPPORTED_ALG);
 }
 
 /* RFC 6840 §5.2: so does a DS with only a digest type we do not implement. */
 static void test_val_unsupported_digest_insecure(void **state)
 {
 	expect_either(*state, "www.digest.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
-	              WIRE_EDE_NONE, WIRE_EDE_UNSUPPORTED_DIGEST);
+	              WIRE_EDE_UNSUPPORTED_DIGEST, WIRE_EDE_UNSUPPORTED_DIGEST);
 }
 
 /* RFC 9276 §3.2: NSEC3 iterations above nsec3-max-iterations: insecure, EDE 27. */
