@@ -17,6 +17,8 @@ import dns.query
 import dns.rdatatype
 import pytest
 
+from mini_internet import is_listening
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get('MANGROVE_SRCDIR') or os.path.dirname(os.path.dirname(HERE))
 BUILDDIR = os.environ.get('MANGROVE_BUILDDIR') or SRCDIR
@@ -26,20 +28,6 @@ RESOLVER_ADDR = '127.0.0.1'
 START_TIMEOUT = 10.0  # daemon: listening and answering
 STOP_TIMEOUT = 5.0  # daemon: exit after SIGTERM
 QUERY_TIMEOUT = 5.0
-
-
-def _listening(addr, port):
-    """True if UDP and TCP sockets are bound to addr:port (this netns)."""
-    a = socket.inet_aton(addr)
-    want = '%08X:%04X' % (struct.unpack('<I', a)[0], port)
-    found = set()
-    for proto in ('udp', 'tcp'):
-        with open('/proc/net/' + proto) as f:
-            for line in f.readlines()[1:]:
-                cols = line.split()
-                if cols[1] == want and (proto == 'udp' or cols[3] == '0A'):
-                    found.add(proto)
-    return found == {'udp', 'tcp'}
 
 
 def write_config(path, world, logfile, overrides=None):
@@ -94,7 +82,7 @@ class Resolver:
                                          stderr=out, start_new_session=True,
                                          cwd=self.cwd)
         deadline = time.monotonic() + START_TIMEOUT
-        while not _listening(self.addr, 53):
+        while not is_listening(self.addr, 53):
             self._check_alive(deadline)
             time.sleep(0.02)
         while True:

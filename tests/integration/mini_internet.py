@@ -469,7 +469,7 @@ class Server:
         with AA (or, with no zones, answers anything at all); a silent
         one once its sockets are bound."""
         if self.software == 'silent':
-            return _bound(self.addr, 53)
+            return is_listening(self.addr, 53)
         timeout = 0.2 + (SLOW_DELAY if self.software == 'slow' else 0)
         for z in self.zones or ['.']:
             q = dns.message.make_query(z, 'SOA')
@@ -530,7 +530,7 @@ class Server:
         return False
 
 
-def _bound(addr, port):
+def is_listening(addr, port):
     """True if a UDP socket and a listening TCP socket are on addr:port."""
     want = '%08X:%04X' % (int.from_bytes(bytes(map(int, addr.split('.'))), 'little'), port)
     found = set()
