@@ -98,9 +98,10 @@ struct conf {
 
 	/* process */
 	int verbosity;
-	char *logfile;  /* absolute path or NULL (stderr) */
-	char *pidfile;  /* absolute path or NULL */
-	char *username; /* NULL or "": keep the starting user */
+	char *logfile;        /* absolute path or NULL (stderr) */
+	char *pidfile;        /* absolute path or NULL */
+	char *username;       /* NULL or "": keep the starting user */
+	char *control_socket; /* absolute path or NULL: no control socket */
 };
 
 /**

@@ -226,6 +226,7 @@ void conf_free(struct conf *c)
 	free(c->logfile);
 	free(c->pidfile);
 	free(c->username);
+	free(c->control_socket);
 	for (size_t i = 0; i < c->n_trust_anchor_files; i++)
 		free(c->trust_anchor_files[i]);
 	free(c->trust_anchor_files);

@@ -211,6 +211,8 @@ const struct conf__option conf__options[] = {
         UINT_ROW("verbosity", verbosity, 0, 5, "1", "log detail, 0 (errors only) to 5"),
         PATH_ROW("logfile", logfile, 0, "log file; \"\" = standard error"),
         PATH_ROW("pidfile", pidfile, 0, "file to write the process id to; \"\" = none"),
+        PATH_ROW("control-socket", control_socket, 0,
+                 "unix socket for mangrove-control; \"\" = none"),
         {.name = "username",
          .type = CONF__T_STRING,
          FIELD(username),

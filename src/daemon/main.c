@@ -10,7 +10,10 @@
  * detaching daemon waits until the workers run, so its exit status says
  * whether the start worked.
  *
- * Non-goals: reload and the control socket (a later issue).
+ * The control socket (control.c) is served by this thread's loop, next to
+ * the signal handlers.
+ *
+ * Non-goals: reload (a later issue).
  */
 #include "config.h"
 
@@ -29,7 +32,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "control.h"
 #include "mangrove/cache.h"
+#include "mangrove/clock.h"
 #include "mangrove/anchor.h"
 #include "mangrove/conf.h"
 #include "mangrove/errors.h"
@@ -67,6 +72,8 @@ struct daemon {
 	bool loop_open;
 	uv_loop_t loop;
 	uv_signal_t sig_term, sig_int, sig_hup;
+	struct ctl_server *ctl;
+	uint64_t started_ms;
 	bool stopping;
 };
 
@@ -349,6 +356,22 @@ static void workers_stop(struct daemon *d)
 		net_worker_join(d->workers[i]);
 }
 
+/* A clean stop (a signal or the control socket's stop): the main loop then ends. */
+static void daemon_stop(void *arg, const char *why)
+{
+	struct daemon *d = arg;
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("%s: stopping", why);
+	workers_stop(d);
+	ctl_server_close(d->ctl);
+	d->ctl = NULL;
+	uv_close((uv_handle_t *)&d->sig_term, NULL);
+	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_hup, NULL);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
@@ -356,14 +379,30 @@ static void on_signal(uv_signal_t *h, int signum)
 		log_info("SIGHUP: reload not implemented yet");
 		return;
 	}
-	if (d->stopping)
-		return;
-	d->stopping = true;
-	log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
-	workers_stop(d);
-	uv_close((uv_handle_t *)&d->sig_term, NULL);
-	uv_close((uv_handle_t *)&d->sig_int, NULL);
-	uv_close((uv_handle_t *)&d->sig_hup, NULL);
+	daemon_stop(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+/* The control socket, when control-socket names one. */
+static int control_start(struct daemon *d)
+{
+	const char *path = d->conf->control_socket;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	char err[512];
+	struct ctl_env env = {.conf = d->conf,
+	                      .cache = d->cache,
+	                      .keys = d->keys,
+	                      .workers = d->workers,
+	                      .n_workers = d->n_workers,
+	                      .started_ms = d->started_ms,
+	                      .stop = daemon_stop,
+	                      .arg = d};
+	d->ctl = ctl_server_start(&d->loop, &env, err, sizeof(err));
+	if (d->ctl == NULL) {
+		fatal(d, "%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int signals_start(struct daemon *d)
@@ -407,6 +446,7 @@ static void daemon_free(struct daemon *d)
 		/* Close what an early failure left open, then let the loop finish. */
 		if (!d->stopping) {
 			workers_stop(d);
+			ctl_server_close(d->ctl);
 			uv_close((uv_handle_t *)&d->sig_term, NULL);
 			uv_close((uv_handle_t *)&d->sig_int, NULL);
 			uv_close((uv_handle_t *)&d->sig_hup, NULL);
@@ -446,7 +486,9 @@ static int daemon_run(struct daemon *d)
 		}
 		d->pidfile_written = true;
 	}
-	if (drop_privileges(d) != 0 || signals_start(d) != 0 || workers_start(d) != 0)
+	d->started_ms = clock_mono_ms();
+	if (drop_privileges(d) != 0 || signals_start(d) != 0 || workers_start(d) != 0 ||
+	    control_start(d) != 0)
 		return -1;
 	log_info("%s %s started: %u workers, %zu interfaces", PACKAGE_NAME, PACKAGE_VERSION,
 	         d->n_workers, d->conf->n_interfaces);

@@ -195,7 +195,7 @@ void net__client_send(struct net_worker *w, const struct net__client *c, const u
                       size_t len)
 {
 	if (len >= WIRE_HDR_LEN)
-		w->stats.answers_rcode[buf[3] & 0x0f]++;
+		STATS_INC(&w->stats, answers_rcode[buf[3] & 0x0f]);
 	if (c->udp != NULL)
 		net__udp_send(c->udp, &c->addr, buf, len);
 	else if (c->conn != NULL)
@@ -263,7 +263,7 @@ static void flight_unlink(struct net__flight *f)
 	*p = f->hash_next;
 	f->hash_next = NULL;
 	w->n_flights--;
-	w->stats.requests_inflight = w->n_flights;
+	STATS_SET(&w->stats, requests_inflight, w->n_flights);
 }
 
 /* The table key: lower-cased qname, qtype, qclass, message-cache flags. */
@@ -350,9 +350,9 @@ static struct net__flight *flight_new(struct net_worker *w, const uint8_t *key, 
 	f->hash_next = *slot;
 	*slot = f;
 	w->n_flights++;
-	w->stats.requests_inflight = w->n_flights;
-	if (w->n_flights > w->stats.requests_inflight_peak)
-		w->stats.requests_inflight_peak = w->n_flights;
+	STATS_SET(&w->stats, requests_inflight, w->n_flights);
+	if (w->n_flights > STATS_GET(&w->stats, requests_inflight_peak))
+		STATS_SET(&w->stats, requests_inflight_peak, w->n_flights);
 	deadline_arm(f);
 	return f;
 }
@@ -441,7 +441,7 @@ static void flight_add(struct net__flight *f, struct net__waiter *wt)
 static void query_overload(struct net_worker *w, const struct net__client *c,
                            const struct wire_query *q)
 {
-	w->stats.dropped[STATS_DROP_INFLIGHT]++;
+	STATS_INC(&w->stats, dropped[STATS_DROP_INFLIGHT]);
 	log_debug(LOG_LEVEL_DEBUG, "in-flight limit reached (%zu requests)", w->n_flights);
 	reply_error(w, c, q, WIRE_RCODE_SERVFAIL, NULL);
 }
@@ -453,7 +453,7 @@ static void query_resolve(struct net_worker *w, const struct net__client *c,
 	uint8_t key[WIRE_DNAME_MAX + 5];
 	size_t len;
 	if (!flight_key(q, key, &len)) {
-		w->stats.formerr++;
+		STATS_INC(&w->stats, formerr);
 		reply_error(w, c, q, WIRE_RCODE_FORMERR, NULL);
 		return;
 	}
@@ -470,7 +470,7 @@ static void query_resolve(struct net_worker *w, const struct net__client *c,
 		return;
 	}
 	if (f != NULL) {
-		w->stats.joined++;
+		STATS_INC(&w->stats, joined);
 		flight_add(f, wt);
 		return;
 	}
@@ -499,12 +499,12 @@ static void query_error(struct net_worker *w, const struct net__client *c,
 	uint16_t rcode = WIRE_RCODE_FORMERR;
 	if (rc == ERR_NOTIMP) {
 		rcode = WIRE_RCODE_NOTIMP;
-		w->stats.notimp++;
+		STATS_INC(&w->stats, notimp);
 	} else if (rc == ERR_BADVERS) {
 		rcode = WIRE_RCODE_BADVERS;
-		w->stats.badvers++;
+		STATS_INC(&w->stats, badvers);
 	} else {
-		w->stats.formerr++;
+		STATS_INC(&w->stats, formerr);
 	}
 	reply_error(w, c, q, rcode, NULL);
 }
@@ -515,7 +515,7 @@ void net__query_handle(struct net_worker *w, const struct net__client *c, const 
 	struct wire_query q;
 	int rc = wire_query_parse(pkt, len, &q);
 	if (rc == ERR_SHORT) {
-		w->stats.dropped[STATS_DROP_SHORT]++;
+		STATS_INC(&w->stats, dropped[STATS_DROP_SHORT]);
 		return;
 	}
 	switch (conf_acl_check(w->conf, &c->addr)) {
@@ -523,12 +523,12 @@ void net__query_handle(struct net_worker *w, const struct net__client *c, const 
 		break;
 	case CONF_ACL_REFUSE: {
 		struct wire_ede ede = {.code = WIRE_EDE_PROHIBITED, .text = NULL};
-		w->stats.refused_acl++;
+		STATS_INC(&w->stats, refused_acl);
 		reply_error(w, c, &q, WIRE_RCODE_REFUSED, &ede);
 		return;
 	}
 	default:
-		w->stats.dropped[STATS_DROP_ACL_DENY]++;
+		STATS_INC(&w->stats, dropped[STATS_DROP_ACL_DENY]);
 		return;
 	}
 	if (rc == 0 && (!q.has_question || q.qname == NULL))

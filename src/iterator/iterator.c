@@ -156,7 +156,7 @@ static void task_fail(struct iter *it, struct iter_task *t, int ede_code, const 
 static void iter_limit(struct iter *it, enum stats_limit which, const char *text)
 {
 	char name[LDNS_MAX_DOMAINLEN + 1];
-	it->env->stats->limits[which]++;
+	STATS_INC(it->env->stats, limits[which]);
 	log_debug(LOG_LEVEL_QUERY, "query %s: %s",
 	          wire_dname_to_str(it->tasks[0]->qname, name, sizeof(name)), text);
 	iter_abort(it, WIRE_EDE_OTHER, text);
@@ -347,7 +347,7 @@ static int start_ns_lookup(struct iter *it, struct iter_task *t)
 	if (i < 0)
 		return 0;
 	if (dp->ns_lookups >= conf->max_ns_lookups) {
-		it->env->stats->limits[STATS_LIMIT_NS_LOOKUPS]++;
+		STATS_INC(it->env->stats, limits[STATS_LIMIT_NS_LOOKUPS]);
 		return -1;
 	}
 	if (it->budget->subqueries >= conf->max_subqueries) {
@@ -568,12 +568,12 @@ static void st_reply(struct iter *it, struct iter_task *t)
 	t->state = ITER_ST_SELECT;
 	switch (c) {
 	case ITER_CLS_TRUNCATED:
-		it->env->stats->upstream_tcp_fallback++;
+		STATS_INC(it->env->stats, upstream_tcp_fallback);
 		t->tcp = true;
 		t->resend = true;
 		break;
 	case ITER_CLS_EDNS_FAIL:
-		it->env->stats->upstream_edns_fallback++;
+		STATS_INC(it->env->stats, upstream_edns_fallback);
 		infra_edns_set(it->env->infra, &s->addr, true, clock_mono_ms());
 		t->edns = false;
 		t->resend = true;
@@ -699,7 +699,7 @@ int iter_on_reply(struct iter *it, const uint8_t *wire, size_t len, uint32_t rtt
 {
 	struct iter_task *t = iter__top(it);
 	if (t->state != ITER_ST_SENT || !reply_matches(t, wire, len)) {
-		it->env->stats->upstream_mismatch++;
+		STATS_INC(it->env->stats, upstream_mismatch);
 		return ERR_MISMATCH;
 	}
 	struct iter_server *s = &t->dp->srv[t->cur];
@@ -723,10 +723,10 @@ void iter_on_timeout(struct iter *it, bool refused)
 	struct iter_server *s = &t->dp->srv[t->cur];
 	infra_timeout(it->env->infra, &s->addr, clock_mono_ms());
 	if (refused) {
-		it->env->stats->upstream_errors++;
+		STATS_INC(it->env->stats, upstream_errors);
 		s->bad = true;
 	} else {
-		it->env->stats->upstream_timeouts++;
+		STATS_INC(it->env->stats, upstream_timeouts);
 	}
 	if (t->tcp)
 		s->bad = true;

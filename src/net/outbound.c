@@ -107,7 +107,7 @@ static void up_reply(struct net__upstream *up, const uint8_t *pkt, size_t len)
 {
 	struct net__flight *f = up->f;
 	if (len < WIRE_HDR_LEN || wire_read_u16(pkt) != up->id) {
-		up->w->stats.upstream_mismatch++;
+		STATS_INC(&up->w->stats, upstream_mismatch);
 		return;
 	}
 	uint64_t now = clock_mono_us();
@@ -144,7 +144,7 @@ static void up_udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	/* The socket is connected, so the kernel filters already; check anyway. */
 	if ((flags & UV_UDP_PARTIAL) || sa_from_sockaddr(&from, addr, alen) != 0 ||
 	    !sa_equal(&from, &up->server)) {
-		up->w->stats.upstream_mismatch++;
+		STATS_INC(&up->w->stats, upstream_mismatch);
 		return;
 	}
 	up_reply(up, (const uint8_t *)buf->base, (size_t)nread);

@@ -233,7 +233,7 @@ static void conn_write_cb(uv_write_t *req, int status)
 	if (conn->closing)
 		return;
 	if (status < 0) {
-		conn->w->stats.send_errors++;
+		STATS_INC(&conn->w->stats, send_errors);
 		conn_close(conn);
 		return;
 	}
@@ -248,13 +248,13 @@ static void conn_write_queue(struct net__tcp_conn *conn, const uint8_t *hdr, con
 	if (uv_stream_get_write_queue_size((uv_stream_t *)&conn->handle) + total - done >
 	    NET__TCP_QUEUE_MAX) {
 		log_debug(LOG_LEVEL_DEBUG, "tcp: client does not read its answers: closed");
-		conn->w->stats.send_errors++;
+		STATS_INC(&conn->w->stats, send_errors);
 		conn_close(conn);
 		return;
 	}
 	struct tcp_write *wr = malloc(sizeof(*wr) + total - done);
 	if (wr == NULL) {
-		conn->w->stats.send_errors++;
+		STATS_INC(&conn->w->stats, send_errors);
 		conn_close(conn);
 		return;
 	}
@@ -267,7 +267,7 @@ static void conn_write_queue(struct net__tcp_conn *conn, const uint8_t *hdr, con
 	uv_buf_t b = uv_buf_init((char *)wr->data, (unsigned)(total - done));
 	if (uv_write(&wr->req, (uv_stream_t *)&conn->handle, &b, 1, conn_write_cb) != 0) {
 		free(wr);
-		conn->w->stats.send_errors++;
+		STATS_INC(&conn->w->stats, send_errors);
 		conn_close(conn);
 		return;
 	}
@@ -286,7 +286,7 @@ void net__tcp_send(struct net__tcp_conn *conn, const uint8_t *buf, size_t len)
 		                 uv_buf_init((char *)buf, (unsigned)len)};
 		int n = uv_try_write((uv_stream_t *)&conn->handle, b, 2);
 		if (n < 0 && n != UV_EAGAIN && n != UV_ENOSYS) {
-			conn->w->stats.send_errors++;
+			STATS_INC(&conn->w->stats, send_errors);
 			conn_close(conn);
 			return;
 		}
@@ -334,7 +334,7 @@ static void conn_process(struct net__tcp_conn *conn)
 		size_t mlen = wire_read_u16(conn->buf + off);
 		if (conn->len - off - 2 < mlen)
 			break;
-		w->stats.queries_tcp++;
+		STATS_INC(&w->stats, queries_tcp);
 		/* A zero length is parsed as a short message: dropped and counted. */
 		net__query_handle(w, &c, conn->buf + off + 2, mlen);
 		off += 2 + mlen;
@@ -412,17 +412,17 @@ static bool conn_admit(struct net_worker *w, struct net__tcp_conn *conn)
 {
 	const struct conf *cf = w->conf;
 	if (conf_acl_check(cf, &conn->peer) == CONF_ACL_DENY) {
-		w->stats.dropped[STATS_DROP_ACL_DENY]++;
+		STATS_INC(&w->stats, dropped[STATS_DROP_ACL_DENY]);
 		return false;
 	}
 	if (w->n_conns >= cf->tcp_max_connections) {
-		w->stats.dropped[STATS_DROP_TCP_LIMIT]++;
+		STATS_INC(&w->stats, dropped[STATS_DROP_TCP_LIMIT]);
 		log_debug(LOG_LEVEL_DEBUG, "tcp: connection limit (%u) reached", w->n_conns);
 		return false;
 	}
 	struct net__client_count *cc = client_count_get(w, &conn->peer);
 	if (cc == NULL || cc->n >= cf->tcp_max_per_client) {
-		w->stats.dropped[STATS_DROP_TCP_LIMIT]++;
+		STATS_INC(&w->stats, dropped[STATS_DROP_TCP_LIMIT]);
 		if (cc != NULL)
 			client_count_release(w, cc);
 		return false;
@@ -444,7 +444,7 @@ static int conn_start(struct net_worker *w, struct net__tcp_conn *conn)
 		w->conns->prev = conn;
 	w->conns = conn;
 	w->n_conns++;
-	w->stats.tcp_connections++;
+	STATS_INC(&w->stats, tcp_connections);
 	uv_tcp_nodelay(&conn->handle, 1);
 	uint64_t idle = w->conf->tcp_idle_timeout_ms ? w->conf->tcp_idle_timeout_ms : 1;
 	uv_timer_start(&conn->idle, idle_cb, idle, idle);

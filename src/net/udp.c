@@ -66,14 +66,14 @@ static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 			log_debug(LOG_LEVEL_DEBUG, "udp receive: %s", uv_strerror((int)nread));
 		return;
 	}
-	w->stats.queries_udp++;
+	STATS_INC(&w->stats, queries_udp);
 	struct net__client c = {.udp = l, .conn = NULL};
 	socklen_t alen = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 	                                             : sizeof(struct sockaddr_in);
 	/* Port 0 cannot be answered; a truncated datagram is not a query we can read. */
 	if ((flags & UV_UDP_PARTIAL) || sa_from_sockaddr(&c.addr, addr, alen) != 0 ||
 	    sa_port(&c.addr) == 0) {
-		w->stats.dropped[STATS_DROP_SHORT]++;
+		STATS_INC(&w->stats, dropped[STATS_DROP_SHORT]);
 		return;
 	}
 	net__query_handle(w, &c, (const uint8_t *)buf->base, (size_t)nread);
@@ -94,7 +94,7 @@ static void udp_send_cb(uv_udp_send_t *req, int status)
 {
 	struct udp_send *s = (struct udp_send *)req;
 	if (status < 0 && status != UV_ECANCELED)
-		s->w->stats.send_errors++;
+		STATS_INC(&s->w->stats, send_errors);
 	free(s);
 }
 
@@ -106,13 +106,13 @@ void net__udp_send(struct net__udp_listener *l, const struct sa *to, const uint8
 	if (rc >= 0)
 		return;
 	if (rc != UV_EAGAIN || uv_udp_get_send_queue_size(&l->handle) + len > UDP_SEND_QUEUE_MAX) {
-		w->stats.send_errors++;
+		STATS_INC(&w->stats, send_errors);
 		log_debug(LOG_LEVEL_DEBUG, "udp send: %s", uv_strerror(rc));
 		return;
 	}
 	struct udp_send *s = malloc(sizeof(*s) + len);
 	if (s == NULL) {
-		w->stats.send_errors++;
+		STATS_INC(&w->stats, send_errors);
 		return;
 	}
 	s->w = w;
@@ -120,7 +120,7 @@ void net__udp_send(struct net__udp_listener *l, const struct sa *to, const uint8
 	memcpy(s->data, buf, len);
 	b = uv_buf_init((char *)s->data, (unsigned)len);
 	if (uv_udp_send(&s->req, &l->handle, &b, 1, &to->u.sa, udp_send_cb) != 0) {
-		w->stats.send_errors++;
+		STATS_INC(&w->stats, send_errors);
 		free(s);
 	}
 }

@@ -221,12 +221,12 @@ size_t req_cache_answer(const struct req_env *env, const struct wire_query *q, s
 	if (!q->has_question ||
 	    cache_msg_lookup(env->cache, q->qname, q->qtype, q->qclass, req_query_flags(q),
 	                     clock_wall(), out, cap, &len, &ede.code) != 0) {
-		env->stats->cache_misses++;
+		STATS_INC(env->stats, cache_misses);
 		return 0;
 	}
 	size_t n = req_reply_finish(out, len, cap, q, limit, ede.code >= 0 ? &ede : NULL,
 	                            env->conf->edns_buffer_size);
 	if (n > 0)
-		env->stats->cache_hits++;
+		STATS_INC(env->stats, cache_hits);
 	return n;
 }

@@ -201,9 +201,9 @@ static enum req_action req_send(struct req *r, struct req_send *out, uint64_t no
 	if (out->timeout_ms == 0)
 		out->timeout_ms = 1;
 	if (out->tcp)
-		r->env->stats->upstream_sent_tcp++;
+		STATS_INC(r->env->stats, upstream_sent_tcp);
 	else
-		r->env->stats->upstream_sent_udp++;
+		STATS_INC(r->env->stats, upstream_sent_udp);
 	return REQ_SEND;
 }
 
@@ -223,7 +223,7 @@ static bool try_aggressive(struct req *r)
 	                          .ede = {.code = -1, .text = NULL},
 	                          .cacheable = true};
 	r->vstatus = VAL_SECURE;
-	r->env->stats->val_aggressive++;
+	STATS_INC(r->env->stats, val_aggressive);
 	int rc = req__answer_build(r, &res);
 	ldns_rr_list_free(answer);
 	ldns_rr_list_deep_free(authority);
@@ -244,7 +244,7 @@ enum req_action req_step(struct req *r, struct req_send *out)
 	}
 	uint64_t now = clock_mono_ms();
 	if (now >= r->deadline) {
-		r->env->stats->limits[STATS_LIMIT_TIMEOUT]++;
+		STATS_INC(r->env->stats, limits[STATS_LIMIT_TIMEOUT]);
 		log_debug(LOG_LEVEL_QUERY, "request timed out after %u ms",
 		          r->env->conf->request_timeout_ms);
 		iter_free(r->fetch);

@@ -1,23 +1,30 @@
 /*
  * stats.c - summing per-worker counters. struct stats holds nothing but
- * uint64_t counters, so it is summed as an array; the assertion keeps it so.
+ * _Atomic uint64_t counters, so it is summed as an array; the assertions
+ * keep it so. Loads are relaxed: a sum read while workers run is a
+ * snapshot of each counter, not of all of them at one instant.
  */
 #include "config.h"
 
 #include <assert.h>
-#include <string.h>
+#include <stdatomic.h>
+#include <stddef.h>
 
 #include "mangrove/stats.h"
 
-static_assert(sizeof(struct stats) % sizeof(uint64_t) == 0, "struct stats holds only uint64_t");
+#define STATS_N (sizeof(struct stats) / sizeof(_Atomic uint64_t))
+
+static_assert(sizeof(struct stats) % sizeof(_Atomic uint64_t) == 0,
+              "struct stats holds only _Atomic uint64_t");
+static_assert(sizeof(_Atomic uint64_t) == sizeof(uint64_t), "atomic counters are plain words");
 
 void stats_add(struct stats *dst, const struct stats *src)
 {
-	uint64_t d[sizeof(struct stats) / sizeof(uint64_t)];
-	uint64_t s[sizeof(struct stats) / sizeof(uint64_t)];
-	memcpy(d, dst, sizeof(d));
-	memcpy(s, src, sizeof(s));
-	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-		d[i] += s[i];
-	memcpy(dst, d, sizeof(d));
+	_Atomic uint64_t *d = (_Atomic uint64_t *)dst;
+	const _Atomic uint64_t *s = (const _Atomic uint64_t *)src;
+	for (size_t i = 0; i < STATS_N; i++) {
+		uint64_t v = atomic_load_explicit(&s[i], memory_order_relaxed);
+		uint64_t o = atomic_load_explicit(&d[i], memory_order_relaxed);
+		atomic_store_explicit(&d[i], o + v, memory_order_relaxed);
+	}
 }
