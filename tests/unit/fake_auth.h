@@ -31,8 +31,20 @@
 #include "mangrove/wire.h"
 
 /* The fake clock's start: wall seconds and monotonic milliseconds. */
-#define FAKE_T0        1700000000
-#define FAKE_MONO0     1000000u
+#define FAKE_T0    1700000000
+#define FAKE_MONO0 1000000u
+/* The root zone most tests use: a.root-servers.test. on 192.0.2.1, test. on
+ * 192.0.2.10 and other. on 192.0.2.20 (glue included). */
+#define FAKE_ROOT_ZONE                                                                             \
+	". 86400 IN SOA a.root-servers.test. hostmaster.root-servers.test. 1 1800 900 604800 "     \
+	"86400\n"                                                                                  \
+	". 518400 IN NS a.root-servers.test.\n"                                                    \
+	"a.root-servers.test. 518400 IN A 192.0.2.1\n"                                             \
+	"test. 172800 IN NS ns1.test.\n"                                                           \
+	"ns1.test. 172800 IN A 192.0.2.10\n"                                                       \
+	"other. 172800 IN NS ns1.other.\n"                                                         \
+	"ns1.other. 172800 IN A 192.0.2.20\n"
+
 #define FAKE_RTT_MS    10u /* default round-trip time of a server that answers */
 #define FAKE_NO_SERVER UINT32_MAX
 

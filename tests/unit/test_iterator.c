@@ -29,15 +29,7 @@
 
 #define SOA_LINE(zone) zone " 3600 IN SOA ns1." zone " hostmaster." zone " 1 1800 900 604800 300\n"
 
-static const char root_zone[] =
-        ". 86400 IN SOA a.root-servers.test. hostmaster.root-servers.test. 1 1800 900 604800 "
-        "86400\n"
-        ". 518400 IN NS a.root-servers.test.\n"
-        "a.root-servers.test. 518400 IN A 192.0.2.1\n"
-        "test. 172800 IN NS ns1.test.\n"
-        "ns1.test. 172800 IN A 192.0.2.10\n"
-        "other. 172800 IN NS ns1.other.\n"
-        "ns1.other. 172800 IN A 192.0.2.20\n";
+static const char root_zone[] = FAKE_ROOT_ZONE;
 
 static const char test_zone[] = SOA_LINE("test.") "test. 86400 IN NS ns1.test.\n"
                                                   "ns1.test. 86400 IN A 192.0.2.10\n"

@@ -168,15 +168,7 @@ static const char leaf_format[] = "@ 3600 IN SOA ns1 hostmaster 1 1800 900 60480
                                   "deep.ent 3600 IN TXT \"below an empty non-terminal\"\n"
                                   "%s";
 
-static const char root_zone[] =
-        ". 86400 IN SOA a.root-servers.test. hostmaster.root-servers.test. 1 1800 900 604800 "
-        "86400\n"
-        ". 518400 IN NS a.root-servers.test.\n"
-        "a.root-servers.test. 518400 IN A 192.0.2.1\n"
-        "test. 172800 IN NS ns1.test.\n"
-        "ns1.test. 172800 IN A 192.0.2.10\n"
-        "other. 172800 IN NS ns1.other.\n"
-        "ns1.other. 172800 IN A 192.0.2.20\n";
+static const char root_zone[] = FAKE_ROOT_ZONE;
 
 /* An unsigned TLD with a signed zone below it: an island of trust. */
 static const char other_zone[] = "@ 86400 IN SOA ns1 hostmaster 1 1800 900 604800 300\n"
