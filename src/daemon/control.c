@@ -12,6 +12,9 @@
 #include "config.h"
 
 #include <errno.h>
+#ifdef HAVE_MALLINFO2
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -220,6 +223,35 @@ static void cmd_cache(const struct ctl_env *env, struct ctl_out *o, bool all)
 	out_printf(o, "cache.misses: %llu\n", (unsigned long long)cs.misses);
 }
 
+/* Resident set size of the process in bytes, 0 if /proc cannot say. */
+static uint64_t rss_bytes(void)
+{
+	unsigned long long pages_total = 0, pages_resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu %llu", &pages_total, &pages_resident) != 2)
+		pages_resident = 0;
+	fclose(f);
+	long page = sysconf(_SC_PAGESIZE);
+	return page > 0 ? pages_resident * (uint64_t)page : 0;
+}
+
+/*
+ * Memory figures: the process's resident set, and the bytes the heap has
+ * handed out and not had back (all threads). The heap figure does not move
+ * with pages the kernel has or has not reclaimed, so it is the one that
+ * shows a leak or a structure that keeps growing.
+ */
+static void cmd_memory(struct ctl_out *o)
+{
+	out_printf(o, "memory.rss_bytes: %llu\n", (unsigned long long)rss_bytes());
+#ifdef HAVE_MALLINFO2
+	struct mallinfo2 mi = mallinfo2();
+	out_printf(o, "memory.heap_bytes: %llu\n", (unsigned long long)(mi.uordblks + mi.hblkhd));
+#endif
+}
+
 static void cmd_status(const struct ctl_env *env, struct ctl_out *o)
 {
 	out_printf(o, "ok\nversion: %s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
@@ -229,6 +261,7 @@ static void cmd_status(const struct ctl_env *env, struct ctl_out *o)
 	out_printf(o, "config-file: %s\n",
 	           env->conf->file != NULL ? env->conf->file : "(built-in defaults)");
 	cmd_cache(env, o, false);
+	cmd_memory(o);
 }
 
 static void cmd_stats(const struct ctl_server *s, struct ctl_out *o)
@@ -250,6 +283,7 @@ static void cmd_stats(const struct ctl_server *s, struct ctl_out *o)
 		}
 	}
 	cmd_cache(env, o, true);
+	cmd_memory(o);
 	out_printf(o, "control.requests: %llu\n", (unsigned long long)s->n_requests);
 	out_printf(o, "control.rejected: %llu\n", (unsigned long long)s->n_rejected);
 	out_printf(o, "control.dropped: %llu\n", (unsigned long long)s->n_dropped);

@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get('MANGROVE_SRCDIR') or os.path.dirname(os.path.dirname(HERE))
 BUILDDIR = os.environ.get('MANGROVE_BUILDDIR') or SRCDIR
 MANGROVE = os.path.join(BUILDDIR, 'src', 'mangrove')
+CONTROL = os.path.join(BUILDDIR, 'src', 'mangrove-control')
 
 RESOLVER_ADDR = '127.0.0.1'
 START_TIMEOUT = 10.0  # daemon: listening and answering
@@ -195,6 +196,20 @@ class Resolver:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind((source, 0))
             s.sendto(data, (self.addr, 53))
+
+
+def control(sock, *args, conf=None):
+    """Run mangrove-control with -s sock (or -c conf); (exit status, stdout, stderr)."""
+    cmd = [CONTROL] + (['-c', conf] if conf else ['-s', sock]) + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+    return p.returncode, p.stdout, p.stderr
+
+
+def control_stats(sock):
+    """mangrove-control stats as a dict of integers."""
+    rc, out, err = control(sock, 'stats')
+    assert rc == 0, err
+    return {k: int(v) for k, v in (line.split(': ') for line in out.splitlines())}
 
 
 def rrset_texts(msg, section='answer'):

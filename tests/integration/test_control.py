@@ -8,16 +8,7 @@ import subprocess
 
 import dns.rcode
 
-from helpers import BUILDDIR, MANGROVE, STOP_TIMEOUT, write_config
-
-CONTROL = os.path.join(BUILDDIR, 'src', 'mangrove-control')
-
-
-def control(sock, *args, conf=None):
-    """Run mangrove-control; (exit status, stdout, stderr)."""
-    cmd = [CONTROL] + (['-c', conf] if conf else ['-s', sock]) + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-    return p.returncode, p.stdout, p.stderr
+from helpers import MANGROVE, STOP_TIMEOUT, control, control_stats, write_config
 
 
 def start(make_resolver, tmp_path):
@@ -25,10 +16,7 @@ def start(make_resolver, tmp_path):
     return make_resolver({'control-socket': sock}), sock
 
 
-def stats(sock):
-    rc, out, err = control(sock, 'stats')
-    assert rc == 0, err
-    return {k: int(v) for k, v in (line.split(': ') for line in out.splitlines())}
+stats = control_stats
 
 
 def test_status(make_resolver, tmp_path):
