@@ -27,6 +27,12 @@ struct cache;
 #define CACHE_MSG_CD 0x01u
 #define CACHE_MSG_DO 0x02u
 
+/**
+ * The private qtype (RFC 6895 §3.1) under which the validator keeps a zone's
+ * validated denial records (RFC 8198) as a message entry at the zone apex.
+ */
+#define CACHE_MSG_TYPE_DENIAL 65351u
+
 /** Credibility of cached RRset data, RFC 2181 §5.4.1 (higher wins). */
 enum cache_trust {
 	CACHE_TRUST_HINT = 0,         /* root hints */
@@ -103,6 +109,111 @@ ldns_rr_list *cache_rrset_lookup(struct cache *c, const ldns_rdf *owner, ldns_rr
                                  ldns_rr_class klass, time_t now, enum cache_trust *trust,
                                  ldns_rr_list **sigs);
 
+/* ---- management: selective flushes, dump and load (control commands) ---- */
+
+/*
+ * The flushes walk the cache one shard at a time, each shard locked only
+ * while it is scanned; they return how many entries they removed (expired
+ * ones included when they match) or a negative ERR_* code.
+ */
+
+/**
+ * Remove the message entries for the wire name (any CD/DO variant, class IN)
+ * with qtype type and the RRset entry (RRSIGs included) of that type at the
+ * name; type 0 removes every type at the name. Names match without case.
+ * Names below it stay. ERR_INVAL for a bad name.
+ */
+long cache_flush_name(struct cache *c, const uint8_t *name, uint16_t type);
+/**
+ * Remove every message and RRset entry (any type, any class) whose qname or
+ * owner is the wire name or below it, the validator's denial entries
+ * (CACHE_MSG_TYPE_DENIAL) of zones there included; the root removes
+ * everything. ERR_INVAL for a bad name.
+ */
+long cache_flush_zone(struct cache *c, const uint8_t *name);
+/**
+ * Remove the cached DNSSEC-bogus answers: message entries whose rcode is
+ * SERVFAIL (the request module caches a SERVFAIL only for a bogus answer).
+ */
+long cache_flush_bogus(struct cache *c);
+/**
+ * Remove the negative message entries (RFC 2308): NXDOMAIN, NODATA (NOERROR
+ * with no record of the question's type in the answer section), and the
+ * validator's denial entries (CACHE_MSG_TYPE_DENIAL).
+ */
+long cache_flush_negative(struct cache *c);
+
+/** Receives dump text; a non-zero return stops the dump and is returned by cache_dump(). */
+typedef int (*cache_write_cb)(const char *text, size_t len, void *arg);
+
+/*
+ * The dump format, version 1: zone-file-like text, one line per item, every
+ * line at most CACHE_DUMP_LINE_MAX bytes. Lines starting with ';' are
+ * comments and blank lines are ignored, except that the first line is
+ *   ; mangrove cache dump version 1 time <unix seconds of the dump>
+ * Each entry starts with a directive line of key=value fields, followed by
+ * its records in presentation format, one per line (RFC 1035 §5.1, as
+ * ldns_rr2str writes them, owner fully qualified) with their REMAINING TTL:
+ *
+ *   $RRSET trust=answer-aa ttl=3594 rrs=2 sigs=1
+ *   example.com.  3594  IN  NS  a.iana-servers.net.
+ *   example.com.  3594  IN  NS  b.iana-servers.net.
+ *   example.com.  3594  IN  RRSIG  NS 13 2 86400 20250101000000 ...
+ *   $MSG qname=www.example.com. qtype=A qclass=IN keyflags=do ttl=293
+ *        id=0 opcode=QUERY rcode=NOERROR flags=qr,ra,ad ede=none qd=1 an=1 ns=0 ar=0
+ *   $QUESTION
+ *   www.example.com.  IN  A
+ *   $ANSWER
+ *   www.example.com.  293  IN  A  192.0.2.1
+ *   $AUTHORITY
+ *   $ADDITIONAL
+ *   $END entries=2
+ *
+ * (The $MSG directive is one line.) $RRSET: trust is hint, glue,
+ * authority-na, answer-na, authority-aa or answer-aa; ttl the seconds left;
+ * the rrs records come first, then the sigs RRSIGs. $MSG: the cache key
+ * (qname, qtype, qclass, keyflags: cd, do, both as "cd,do", or "-"), the
+ * seconds left, the stored header (id, opcode, rcode, flags among
+ * qr,aa,tc,rd,ra,ad,cd or "-"; ad marks a validated secure answer), the EDE
+ * code or none, the section counts, then the four section markers each
+ * followed by its records (question lines are "name class type").
+ * $END closes the dump with the number of entries written; a dump without it
+ * was cut short. Types and classes unknown to ldns are written TYPEn/CLASSn,
+ * and a record whose text would not read back identically is written in the
+ * RFC 3597 generic form. An OPT record in a stored reply is not written
+ * (Mangrove stores replies without one). An entry that cannot be written
+ * (a line over the limit, unparseable data) is replaced by a comment.
+ */
+
+/** Longest dump line, newline excluded; cache_load() refuses longer ones. */
+#define CACHE_DUMP_LINE_MAX 65536
+
+/**
+ * Write every entry unexpired at now in the dump format through write (a
+ * header line, the entries, the $END line). Each shard's entries are copied
+ * out under its lock and written after it is released, so the dump is not a
+ * single instant's picture. 0, write's non-zero result, or ERR_NOMEM.
+ */
+int cache_dump(struct cache *c, time_t now, cache_write_cb write, void *arg);
+/**
+ * Read a dump (len bytes of text, no NUL needed) into the cache: each entry
+ * is stored with its remaining TTL counted from now, so it expires when it
+ * would have in the dumping resolver, give or take the time between dump and
+ * load. Entries with ttl=0 and RRsets with a record of TTL 0 are skipped;
+ * so are RRsets that a better-trusted cached one keeps out and entries too
+ * large for a shard. *loaded and *skipped (may be NULL) count entries. Returns 0,
+ * ERR_NOMEM, or ERR_SYNTAX with "line N: what is wrong" in err (errlen
+ * bytes, may be NULL): loading stops at the first error and the entries
+ * before it stay loaded. A dump without its $END line is an error after
+ * every entry in it was loaded. Replies are rebuilt with ldns_pkt2wire() and
+ * stored with cache_msg_store(), RRsets with cache_rrset_store(): a reply
+ * that ldns built (as the request module's are) comes back byte for byte,
+ * another one may come back with its names compressed differently.
+ * ERR_INVAL when c is NULL.
+ */
+int cache_load(struct cache *c, const char *text, size_t len, time_t now, char *err, size_t errlen,
+               size_t *loaded, size_t *skipped);
+
 /* ---- infrastructure cache ---- */
 
 struct infra;
@@ -145,5 +256,11 @@ void infra_lame_set(struct infra *inf, const struct sa *addr, const uint8_t *zon
 bool infra_is_lame(struct infra *inf, const struct sa *addr, const uint8_t *zone, uint64_t now_ms);
 /** Number of servers held (expired ones included until found). */
 size_t infra_count(struct infra *inf);
+/**
+ * Forget what is known about addr (its port 0 stands for every port), or
+ * about every server when addr is NULL. Returns how many entries were
+ * removed, or ERR_INVAL for an address that is neither IPv4 nor IPv6.
+ */
+long infra_flush(struct infra *inf, const struct sa *addr);
 
 #endif

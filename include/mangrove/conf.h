@@ -98,10 +98,14 @@ struct conf {
 
 	/* process */
 	int verbosity;
-	char *logfile;        /* absolute path or NULL (stderr) */
-	char *pidfile;        /* absolute path or NULL */
-	char *username;       /* NULL or "": keep the starting user */
-	char *control_socket; /* absolute path or NULL: no control socket */
+	char *logfile;               /* absolute path or NULL (stderr) */
+	char *pidfile;               /* absolute path or NULL */
+	char *username;              /* NULL or "": keep the starting user */
+	char *control_socket;        /* absolute path or NULL: no control socket */
+	struct sa metrics_interface; /* GET /metrics over HTTP, when has_metrics_interface */
+	bool has_metrics_interface;
+	char *control_socket_user;  /* NULL or "": username, else the starting user */
+	char *control_socket_group; /* NULL or "": the owner's primary group */
 };
 
 /**
@@ -132,5 +136,12 @@ const char *conf_option_name(size_t i);
  * then holds a truncated text).
  */
 int conf_option_get(const struct conf *c, const char *name, char *buf, size_t len);
+/**
+ * How many options that only a restart can change (interface, port,
+ * workers, cache-size, ...) differ between two snapshots; their names,
+ * comma-separated, into names.
+ */
+size_t conf_restart_diff(const struct conf *old, const struct conf *new_conf, char *names,
+                         size_t len);
 
 #endif

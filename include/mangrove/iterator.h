@@ -54,6 +54,28 @@ void iter_on_timeout(struct iter *it, bool refused);
 void iter_abort(struct iter *it, int ede_code, const char *ede_text);
 /** The result once ITER_DONE; pointers borrowed until iter_free(). */
 void iter_result_get(const struct iter *it, struct iter_result *out);
+#define ITER_CUT_NS      16 /* as ITER_MAX_NS */
+#define ITER_CUT_SERVERS 32 /* as ITER_MAX_SERVERS */
+
+/** A zone cut as the cache knows it (mangrove-control lookup). */
+struct iter_cut {
+	uint8_t zone[WIRE_DNAME_MAX];
+	bool from_hints; /* nothing cached: the root hints */
+	unsigned n_ns;
+	uint8_t ns[ITER_CUT_NS][WIRE_DNAME_MAX];
+	unsigned n_srv;
+	struct {
+		struct sa addr;
+		unsigned ns; /* index in ns[] of the name it belongs to */
+	} srv[ITER_CUT_SERVERS];
+};
+
+/**
+ * The closest zone cut at or above name that the cache holds with servers
+ * a query could go to, as the iterator would start from it now (the root
+ * hints when there is none). 0, or ERR_NOMEM.
+ */
+int iter_cut_lookup(const struct req_env *env, const uint8_t *name, struct iter_cut *out);
 /** Name for a state, for logs. */
 const char *iter_state_name(int state);
 

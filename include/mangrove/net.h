@@ -50,6 +50,13 @@ void net_worker_stop(struct net_worker *w);
 void net_worker_join(struct net_worker *w);
 /** Free a worker that was never started or has been joined; NULL is a no-op. */
 void net_worker_free(struct net_worker *w);
+/**
+ * Hand a started worker a new env (reload, from the main thread) and wait
+ * until its thread has taken it, at most timeout_ms: 0 or ERR_TIMEOUT (it
+ * takes it later). Requests already in flight keep reading the worker's env,
+ * so what the old env pointed to must stay valid until they have ended.
+ */
+int net_worker_set_env(struct net_worker *w, const struct req_env *env, uint64_t timeout_ms);
 /** The worker's counters (written by its thread only; read them as a snapshot). */
 const struct stats *net_worker_stats(const struct net_worker *w);
 

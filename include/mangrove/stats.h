@@ -32,14 +32,55 @@ enum stats_limit {
 	STATS_LIMIT_MAX_,
 };
 
+/** Client query types counted by name; the rest count as STATS_QTYPE_OTHER. */
+enum stats_qtype {
+	STATS_QTYPE_A = 0,
+	STATS_QTYPE_AAAA,
+	STATS_QTYPE_ANY,
+	STATS_QTYPE_CAA,
+	STATS_QTYPE_CNAME,
+	STATS_QTYPE_DNSKEY,
+	STATS_QTYPE_DS,
+	STATS_QTYPE_HTTPS,
+	STATS_QTYPE_MX,
+	STATS_QTYPE_NAPTR,
+	STATS_QTYPE_NS,
+	STATS_QTYPE_PTR,
+	STATS_QTYPE_SOA,
+	STATS_QTYPE_SRV,
+	STATS_QTYPE_SVCB,
+	STATS_QTYPE_TXT,
+	STATS_QTYPE_OTHER,
+	STATS_QTYPE_MAX_,
+};
+
+/** Extended DNS Error codes counted one by one (RFC 8914 §4: 0-30); higher ones share the last. */
+#define STATS_EDE_MAX 32
+
+/**
+ * Upper bounds of the answer latency buckets in milliseconds; the last
+ * bucket takes everything slower. Answers from the cache are not timed and
+ * count in the first bucket.
+ */
+#define STATS_LATENCY_BOUNDS_MS                                                                    \
+	{                                                                                          \
+		1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000                        \
+	}
+#define STATS_LATENCY_MAX 14 /* the bounds above and one for slower */
+
 /** One worker's counters. */
 struct stats {
 	_Atomic uint64_t queries_udp;
 	_Atomic uint64_t queries_tcp;
+	_Atomic uint64_t queries_qtype[STATS_QTYPE_MAX_];
 	_Atomic uint64_t answers_rcode[16];
+	_Atomic uint64_t answers_ede[STATS_EDE_MAX];
+	_Atomic uint64_t latency[STATS_LATENCY_MAX];
+	_Atomic uint64_t latency_ms_sum; /* milliseconds, timed answers only */
 	_Atomic uint64_t formerr;
 	_Atomic uint64_t notimp;
 	_Atomic uint64_t badvers;
+	_Atomic uint64_t acl_allowed;
 	_Atomic uint64_t refused_acl;
 	_Atomic uint64_t dropped[STATS_DROP_MAX_];
 	_Atomic uint64_t cache_hits;
@@ -49,6 +90,8 @@ struct stats {
 	_Atomic uint64_t requests_inflight_peak;
 	_Atomic uint64_t upstream_sent_udp;
 	_Atomic uint64_t upstream_sent_tcp;
+	_Atomic uint64_t upstream_sent_ip4;
+	_Atomic uint64_t upstream_sent_ip6;
 	_Atomic uint64_t upstream_timeouts;
 	_Atomic uint64_t upstream_errors;
 	_Atomic uint64_t upstream_tcp_fallback;
@@ -59,11 +102,49 @@ struct stats {
 	_Atomic uint64_t val_secure; /* answers validated secure */
 	_Atomic uint64_t val_insecure;
 	_Atomic uint64_t val_bogus;
-	_Atomic uint64_t val_budget; /* validations stopped by the work budget */
+	_Atomic uint64_t val_indeterminate; /* no trust anchor above the name: not validated */
+	_Atomic uint64_t val_budget;        /* validations stopped by the work budget */
 	_Atomic uint64_t
 	        val_aggressive;       /* negative answers made from cached NSEC/NSEC3 (RFC 8198) */
 	_Atomic uint64_t send_errors; /* replies to clients that could not be sent */
 };
+
+/** How a counter is read: it only grows, it goes up and down, or it is a histogram. */
+enum stats_kind {
+	STATS_COUNTER = 0,
+	STATS_GAUGE,
+	STATS_HISTOGRAM, /* per-bucket counts (not cumulative) */
+};
+
+/** One field of struct stats, for printing it by name (mangrove-control, /metrics). */
+struct stats_desc {
+	const char *name;                /* as mangrove-control prints it; arrays add ".label" */
+	const char *help;                /* one line for the Prometheus HELP comment */
+	size_t off;                      /* offsetof(struct stats, field) */
+	unsigned n;                      /* 1, or the array's length */
+	const char *label_key;           /* arrays: the Prometheus label name */
+	const char *const *label_values; /* arrays: n names */
+	enum stats_kind kind;
+};
+
+/** Every field of struct stats, in its order. */
+extern const struct stats_desc stats_descs[];
+/** Number of entries in stats_descs. */
+extern const size_t stats_n_descs;
+
+/** Index of qtype among the named query types. */
+enum stats_qtype stats_qtype_index(uint16_t qtype);
+/** Index of an EDE code among the answers_ede counters. */
+static inline unsigned stats_ede_index(int code)
+{
+	return code >= 0 && code < STATS_EDE_MAX - 1 ? (unsigned)code : STATS_EDE_MAX - 1;
+}
+/** Index of the latency bucket for an answer that took ms milliseconds. */
+unsigned stats_latency_index(uint64_t ms);
+/** Upper bound of latency bucket i in milliseconds (0 for the last, unbounded one). */
+uint64_t stats_latency_bound_ms(unsigned i);
+/** Value i of field d in s (relaxed load). */
+uint64_t stats_value(const struct stats *s, const struct stats_desc *d, unsigned i);
 
 /** Add n to counter `field` of *st (its own worker thread only). */
 #define STATS_ADD(st, field, n)                                                                    \
@@ -79,5 +160,10 @@ struct stats {
 
 /** Add every counter of src into dst with relaxed loads (any thread; dst must be private). */
 void stats_add(struct stats *dst, const struct stats *src);
+/**
+ * Subtract every counter of base from dst (dst private), for counts since a
+ * reset; gauges (requests_inflight and the peak) are left as they are.
+ */
+void stats_sub(struct stats *dst, const struct stats *base);
 
 #endif

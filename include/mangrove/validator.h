@@ -6,7 +6,8 @@
  * verify.c is the only file that touches cryptography: key parsing,
  * signature checks, DS digests and NSEC3 hashing. nsec.c and nsec3.c decide
  * what a set of (already validated) NSEC or NSEC3 records proves.
- * validator.c walks the chain of trust. Work is bounded by a budget per
+ * validator.c walks the chain of trust; nta.c holds the negative trust
+ * anchors the control socket sets (RFC 7646). Work is bounded by a budget per
  * client question (KeyTrap, CVE-2023-50387; NSEC3 hashing, CVE-2023-50868).
  *
  * Validation outcomes are data (enum val_status), not errors.
@@ -154,6 +155,48 @@ void val_keycache_free(struct val_keycache *kc);
 /** Forget every zone (the control socket's flush commands). */
 void val_keycache_flush(struct val_keycache *kc);
 
+/* ---- nta.c: negative trust anchors (RFC 7646), shared by all workers ---- */
+
+/* Most names a table holds; adding one more gives ERR_SPACE. */
+#define VAL_NTA_MAX 1024
+/* Lifetime of an NTA added with lifetime 0, in seconds. */
+#define VAL_NTA_DEFAULT_LIFETIME 3600u
+/* Longest lifetime accepted, in seconds (one week); above it ERR_RANGE. */
+#define VAL_NTA_MAX_LIFETIME (7u * 86400u)
+
+/** Names at and below which validation is off until an expiry; readers may run on any thread. */
+struct val_nta;
+
+/** Called by val_nta_list() for one live NTA: its name (lower-cased) and seconds left. */
+typedef void (*val_nta_list_cb)(const uint8_t *name, uint32_t remaining, void *arg);
+
+/** An empty table; NULL on no memory. */
+struct val_nta *val_nta_new(void);
+/** Free a table no thread still reads; NULL is a no-op. */
+void val_nta_free(struct val_nta *t);
+/**
+ * Add an NTA at name (wire, any case) for lifetime seconds from now (0: the
+ * default), or give an existing one that lifetime. 0, ERR_INVAL (bad name),
+ * ERR_RANGE (lifetime over the maximum), ERR_SPACE (table full), ERR_NOMEM.
+ */
+int val_nta_add(struct val_nta *t, const uint8_t *name, uint32_t lifetime, time_t now);
+/** Remove the NTA at exactly name (any case): 0, or ERR_NOTFOUND (none, or expired by now). */
+int val_nta_remove(struct val_nta *t, const uint8_t *name, time_t now);
+/**
+ * Call cb for every unexpired NTA in canonical name order (RFC 4034 §6.1),
+ * with the table read-locked (cb must not call val_nta_*); returns how many.
+ */
+size_t val_nta_list(struct val_nta *t, time_t now, val_nta_list_cb cb, void *arg);
+/**
+ * The deepest unexpired NTA at or above name (label boundaries, any case):
+ * 0 with its label count and expiry (either may be NULL), or ERR_NOTFOUND.
+ * An empty table answers without taking the lock.
+ */
+int val_nta_find(struct val_nta *t, const uint8_t *name, time_t now, unsigned *labels,
+                 time_t *expiry);
+/** Is name at or below an unexpired NTA? */
+bool val_nta_covers(struct val_nta *t, const uint8_t *name, time_t now);
+
 /* ---- validator.c: the chain of trust for one answer ---- */
 
 struct val_anchors;
@@ -167,6 +210,7 @@ struct val_env {
 	uint32_t bogus_ttl;            /* how long a bogus zone state is kept */
 	struct cache *cache;           /* for aggressive NSEC (RFC 8198); NULL: off */
 	bool aggressive;               /* aggressive-nsec */
+	struct val_nta *nta;           /* negative trust anchors (RFC 7646); NULL: none */
 };
 
 /** The answer to validate, as the iterator produced it; borrowed. */
@@ -203,6 +247,12 @@ void val_on_fetch(struct val *v, uint16_t rcode, const ldns_rr_list *answer,
                   const ldns_rr_list *authority);
 /** The verdict once VAL_DONE, and the EDE that explains it (code -1 for none). */
 enum val_status val_result(const struct val *v, struct wire_ede *ede);
+/**
+ * Is the verdict INSECURE because a negative trust anchor covered part of the
+ * answer (RFC 7646)? Then *until (may be NULL) gets the earliest expiry of
+ * those NTAs: the answer must not be served from a cache past it.
+ */
+bool val_result_nta(const struct val *v, time_t *until);
 /** Name of a status, for logs. */
 const char *val_status_name(enum val_status s);
 

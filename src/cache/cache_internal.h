@@ -93,4 +93,65 @@ int cache__lookup(struct cache *c, const uint8_t *key, size_t klen, time_t now, 
 /** Remove the entry for key; true when there was one. */
 bool cache__remove(struct cache *c, const uint8_t *key, size_t klen);
 
+/** The key bytes of an entry. */
+static inline const uint8_t *cache__entry_ckey(const struct cache__entry *e)
+{
+	return e->data + e->vlen;
+}
+
+/**
+ * Length of the (lower-cased, uncompressed) name that starts a key at key + 1;
+ * 0 when the key is too short to hold one. Keys are built by this module, so
+ * the name is well formed; the bound only guards the walk.
+ */
+static inline size_t cache__key_name_len(const uint8_t *key, size_t klen)
+{
+	size_t n = 0;
+	while (1 + n < klen && key[1 + n] != 0)
+		n += 1 + (size_t)key[1 + n];
+	return 1 + n < klen ? n + 1 : 0;
+}
+
+/** Decide, under the shard lock, whether an entry goes; it must call no other module. */
+typedef bool (*cache__match_cb)(const struct cache__entry *e, void *arg);
+/**
+ * Remove every entry match says to, one shard at a time (one lock held at a
+ * time, only while that shard is scanned; entries are freed after it is
+ * released). The accounting is kept exact. Returns how many were removed.
+ */
+size_t cache__remove_if(struct cache *c, cache__match_cb match, void *arg);
+
+/** An entry copied out of its shard, read with no lock held. */
+struct cache__copy {
+	time_t expiry;
+	const uint8_t *key;
+	size_t klen;
+	const uint8_t *value; /* 16-byte aligned, as in an entry */
+	size_t vlen;
+};
+/** Called for each copied entry, no lock held; non-zero stops the walk and is returned. */
+typedef int (*cache__visit_cb)(const struct cache__copy *e, void *arg);
+/**
+ * Visit every entry unexpired at now, shard by shard: a shard's entries are
+ * copied out under its lock, then visited once it is released. Returns 0,
+ * the first non-zero visit result, or ERR_NOMEM.
+ */
+int cache__walk(struct cache *c, time_t now, cache__visit_cb visit, void *arg);
+
+/** What a copied message entry holds (msg.c). */
+struct cache__msg_info {
+	uint8_t *wire; /* malloc'd reply with every TTL counted down to now; caller frees */
+	size_t len;
+	int ede; /* -1 for none */
+};
+/** Read a copied message entry as a lookup at now would; 0, ERR_NOMEM or ERR_FORMERR. */
+int cache__msg_read(const struct cache__copy *e, time_t now, struct cache__msg_info *out);
+/**
+ * Read a copied RRset entry as a lookup at now would (rrset.c): fresh lists
+ * the caller frees (*sigs NULL when there are none). 0 or ERR_FORMERR (also
+ * on no memory).
+ */
+int cache__rrset_read(const struct cache__copy *e, time_t now, ldns_rr_list **rrs,
+                      ldns_rr_list **sigs, enum cache_trust *trust);
+
 #endif

@@ -6,7 +6,8 @@
  *
  * A few mutex-protected shards, each a fixed hash table with an LRU list and
  * an entry limit. Entries not updated for INFRA_HOST_TTL_MS are forgotten, so
- * a server that changed behaviour is learnt again.
+ * a server that changed behaviour is learnt again, and infra_flush() forgets
+ * a server on the admin's word.
  */
 #include "config.h"
 
@@ -14,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_internal.h"
+#include "mangrove/errors.h"
 #include "mangrove/hash.h"
 #include "mangrove/lru.h"
-#include "cache_internal.h"
 #include "mangrove/random.h"
 #include "mangrove/wire.h"
 
@@ -319,6 +321,49 @@ size_t infra_count(struct infra *inf)
 		pthread_mutex_unlock(&inf->shards[i].lock);
 	}
 	return n;
+}
+
+/* Does an entry's key name addr? Port 0 in addr stands for every port. */
+static bool key_matches(const uint8_t *key, const uint8_t *want, bool any_port)
+{
+	return memcmp(key, want, any_port ? INFRA_KEY_LEN - 2 : INFRA_KEY_LEN) == 0;
+}
+
+long infra_flush(struct infra *inf, const struct sa *addr)
+{
+	uint8_t want[INFRA_KEY_LEN];
+	if (inf == NULL || (addr != NULL && !infra_key(addr, want)))
+		return ERR_INVAL;
+	bool any_port = addr != NULL && sa_port(addr) == 0;
+	long removed = 0;
+	for (unsigned i = 0; i < inf->nshards; i++) {
+		struct infra_shard *s = &inf->shards[i];
+		struct infra_entry *garbage = NULL;
+		pthread_mutex_lock(&s->lock);
+		for (size_t b = 0; b < s->nbuckets; b++) {
+			struct infra_entry **pp = &s->buckets[b];
+			while (*pp != NULL) {
+				struct infra_entry *e = *pp;
+				if (addr != NULL && !key_matches(e->key, want, any_port)) {
+					pp = &e->hnext;
+					continue;
+				}
+				*pp = e->hnext;
+				lru_unlink(&s->lru, &e->lru);
+				s->count--;
+				e->hnext = garbage;
+				garbage = e;
+				removed++;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+		while (garbage != NULL) {
+			struct infra_entry *next = garbage->hnext;
+			entry_free(garbage);
+			garbage = next;
+		}
+	}
+	return removed;
 }
 
 /* ---- lifecycle ---- */

@@ -6,9 +6,14 @@
  *
  * Key: kind byte, lower-cased qname (RFC 4343: names compare without case),
  * qtype, qclass and the flags that change the answer (CD, DO).
+ *
+ * Also what the management commands need to know about a stored reply:
+ * whether it is bogus or negative (the flushes), and its text-ready copy
+ * (the dump, dump.c).
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache_internal.h"
@@ -98,6 +103,21 @@ int cache_msg_store(struct cache *c, const uint8_t *qname, uint16_t qtype, uint1
 	return cache__insert(c, e, now, NULL);
 }
 
+/* Copy the reply into out (v->len bytes) with every TTL counted down to now. */
+static void msg_copy_out(const struct msg_value *v, time_t now, uint8_t *out)
+{
+	const uint8_t *wire = msg_wire(v);
+	memcpy(out, wire, v->len);
+	uint64_t elapsed = now > v->stored_at ? (uint64_t)(now - v->stored_at) : 0;
+	const uint16_t *off = msg_offsets(v);
+	for (uint32_t i = 0; i < v->nttl; i++) {
+		uint32_t ttl = wire_read_u32(wire + off[i]);
+		if (ttl & 0x80000000u)
+			ttl = 0; /* RFC 2181 §8 */
+		wire_write_u32(out + off[i], ttl > elapsed ? (uint32_t)(ttl - elapsed) : 0);
+	}
+}
+
 /* Runs under the shard lock: copy and count the TTLs down. Allocates nothing. */
 static int msg_read_cb(const struct cache__entry *e, time_t now, void *arg)
 {
@@ -105,16 +125,7 @@ static int msg_read_cb(const struct cache__entry *e, time_t now, void *arg)
 	const struct msg_value *v = (const struct msg_value *)cache__entry_cvalue(e);
 	if (v->len > r->cap)
 		return ERR_SPACE;
-	const uint8_t *wire = msg_wire(v);
-	memcpy(r->out, wire, v->len);
-	uint64_t elapsed = now > v->stored_at ? (uint64_t)(now - v->stored_at) : 0;
-	const uint16_t *off = msg_offsets(v);
-	for (uint32_t i = 0; i < v->nttl; i++) {
-		uint32_t ttl = wire_read_u32(wire + off[i]);
-		if (ttl & 0x80000000u)
-			ttl = 0; /* RFC 2181 §8 */
-		wire_write_u32(r->out + off[i], ttl > elapsed ? (uint32_t)(ttl - elapsed) : 0);
-	}
+	msg_copy_out(v, now, r->out);
 	*r->outlen = v->len;
 	if (r->ede != NULL)
 		*r->ede = v->ede;
@@ -130,4 +141,85 @@ int cache_msg_lookup(struct cache *c, const uint8_t *qname, uint16_t qtype, uint
 		return ERR_NOTFOUND;
 	struct msg_read r = {.out = out, .cap = cap, .outlen = outlen, .ede = ede};
 	return cache__lookup(c, key, klen, now, msg_read_cb, &r);
+}
+
+/* ---- management: selective flushes, reading copies for the dump ---- */
+
+int cache__msg_read(const struct cache__copy *e, time_t now, struct cache__msg_info *out)
+{
+	const struct msg_value *v = (const struct msg_value *)(const void *)e->value;
+	if (e->vlen < sizeof(*v) || (e->vlen - sizeof(*v)) / sizeof(uint16_t) < v->nttl ||
+	    e->vlen - sizeof(*v) - v->nttl * sizeof(uint16_t) != v->len)
+		return ERR_FORMERR;
+	out->wire = malloc(v->len > 0 ? v->len : 1);
+	if (out->wire == NULL)
+		return ERR_NOMEM;
+	msg_copy_out(v, now, out->wire);
+	out->len = v->len;
+	out->ede = v->ede;
+	return 0;
+}
+
+/* The stored reply's rcode, or -1 when it has no header. */
+static int msg_rcode(const struct msg_value *v)
+{
+	return v->len >= WIRE_HDR_LEN ? wire_read_u16(msg_wire(v) + 2) & 0x000f : -1;
+}
+
+/*
+ * Runs under a shard lock. answer.c caches a SERVFAIL only for an answer the
+ * validator found bogus (other failures are not cached), with the EDE code
+ * it gave (RFC 8914 §4.7-4.13 mostly; 22 when the chain could not be
+ * fetched), so the rcode alone tells a cached bogus answer.
+ */
+static bool bogus_cb(const struct cache__entry *e, void *arg)
+{
+	if (e->klen == 0 || cache__entry_ckey(e)[0] != CACHE__KIND_MSG)
+		return false;
+	const struct msg_value *v = (const struct msg_value *)cache__entry_cvalue(e);
+	return msg_rcode(v) == WIRE_RCODE_SERVFAIL;
+}
+
+long cache_flush_bogus(struct cache *c)
+{
+	if (c == NULL)
+		return ERR_INVAL;
+	return (long)cache__remove_if(c, bogus_cb, NULL);
+}
+
+/*
+ * Runs under a shard lock. RFC 2308 §2: NXDOMAIN, or NODATA, a NOERROR reply
+ * with no record of the question's type in the answer section (a CNAME
+ * chain that ends without one is NODATA for its target). The answer records
+ * are the first ancount entries of the TTL map (OPT is only ever in the
+ * additional section), and a record's type sits 4 bytes before its TTL.
+ */
+static bool negative_cb(const struct cache__entry *e, void *arg)
+{
+	const uint8_t *key = cache__entry_ckey(e);
+	size_t n = cache__key_name_len(key, e->klen);
+	if (key[0] != CACHE__KIND_MSG || n == 0 || e->klen < 1 + n + 4)
+		return false;
+	uint16_t qtype = wire_read_u16(key + 1 + n);
+	const struct msg_value *v = (const struct msg_value *)cache__entry_cvalue(e);
+	int rcode = msg_rcode(v);
+	if (qtype == CACHE_MSG_TYPE_DENIAL || rcode == WIRE_RCODE_NXDOMAIN)
+		return true;
+	if (rcode != WIRE_RCODE_NOERROR)
+		return false;
+	const uint8_t *wire = msg_wire(v);
+	const uint16_t *off = msg_offsets(v);
+	uint32_t an = wire_read_u16(wire + 6);
+	for (uint32_t i = 0; i < an && i < v->nttl; i++) {
+		if (qtype == WIRE_TYPE_ANY || wire_read_u16(wire + off[i] - 4) == qtype)
+			return false;
+	}
+	return true;
+}
+
+long cache_flush_negative(struct cache *c)
+{
+	if (c == NULL)
+		return ERR_INVAL;
+	return (long)cache__remove_if(c, negative_cb, NULL);
 }

@@ -185,23 +185,23 @@ static int rrset_read_cb(const struct cache__entry *e, time_t now, void *arg)
 	return 0;
 }
 
-/* Parse n records starting at *pos into a new list, TTLs counted down by elapsed. */
-static ldns_rr_list *rrset_parse(const struct rrset_copy *copy, size_t *pos, uint32_t n,
+/* Parse n records of blob (len bytes) from *pos into a new list, TTLs counted down by elapsed. */
+static ldns_rr_list *rrset_parse(const uint8_t *blob, size_t len, size_t *pos, uint32_t n,
                                  uint64_t elapsed)
 {
 	ldns_rr_list *list = ldns_rr_list_new();
 	for (uint32_t i = 0; list != NULL && i < n; i++) {
-		uint32_t len;
+		uint32_t rlen;
 		ldns_rr *rr = NULL;
 		size_t rpos = 0;
-		if (copy->len - *pos < 4)
+		if (len - *pos < 4)
 			goto fail;
-		memcpy(&len, copy->blob + *pos, 4);
+		memcpy(&rlen, blob + *pos, 4);
 		*pos += 4;
-		if (copy->len - *pos < len || ldns_wire2rr(&rr, copy->blob + *pos, len, &rpos,
-		                                           LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
+		if (len - *pos < rlen || ldns_wire2rr(&rr, blob + *pos, rlen, &rpos,
+		                                      LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
 			goto fail;
-		*pos += len;
+		*pos += rlen;
 		uint32_t ttl = ldns_rr_ttl(rr);
 		ldns_rr_set_ttl(rr, ttl > elapsed ? (uint32_t)(ttl - elapsed) : 0);
 		if (!ldns_rr_list_push_rr(list, rr)) {
@@ -215,6 +215,35 @@ fail:
 	return NULL;
 }
 
+/*
+ * Rebuild the records of a value (len bytes, at least the header) as of now;
+ * *sigs is filled when sigs is not NULL. 0 or ERR_FORMERR (also on no memory).
+ */
+static int rrset_decode(const uint8_t *blob, size_t len, time_t now, ldns_rr_list **rrs,
+                        ldns_rr_list **sigs, enum cache_trust *trust)
+{
+	struct rrset_value hdr;
+	if (len < sizeof(hdr))
+		return ERR_FORMERR;
+	memcpy(&hdr, blob, sizeof(hdr));
+	uint64_t elapsed = now > hdr.stored_at ? (uint64_t)(now - hdr.stored_at) : 0;
+	size_t pos = sizeof(hdr);
+	*rrs = rrset_parse(blob, len, &pos, hdr.nrr, elapsed);
+	if (*rrs == NULL)
+		return ERR_FORMERR;
+	if (sigs != NULL && hdr.nsig > 0) {
+		*sigs = rrset_parse(blob, len, &pos, hdr.nsig, elapsed);
+		if (*sigs == NULL) {
+			ldns_rr_list_deep_free(*rrs);
+			*rrs = NULL;
+			return ERR_FORMERR;
+		}
+	}
+	if (trust != NULL)
+		*trust = (enum cache_trust)hdr.trust;
+	return 0;
+}
+
 ldns_rr_list *cache_rrset_lookup(struct cache *c, const ldns_rdf *owner, ldns_rr_type type,
                                  ldns_rr_class klass, time_t now, enum cache_trust *trust,
                                  ldns_rr_list **sigs)
@@ -226,25 +255,15 @@ ldns_rr_list *cache_rrset_lookup(struct cache *c, const ldns_rdf *owner, ldns_rr
 	struct rrset_copy copy = {0};
 	if (klen == 0 || cache__lookup(c, key, klen, now, rrset_read_cb, &copy) != 0)
 		return NULL;
-	struct rrset_value hdr;
-	memcpy(&hdr, copy.blob, sizeof(hdr));
-	uint64_t elapsed = now > hdr.stored_at ? (uint64_t)(now - hdr.stored_at) : 0;
-	size_t pos = sizeof(hdr);
-	ldns_rr_list *rrs = rrset_parse(&copy, &pos, hdr.nrr, elapsed);
-	ldns_rr_list *sl = NULL;
-	if (rrs != NULL && hdr.nsig > 0 && sigs != NULL) {
-		sl = rrset_parse(&copy, &pos, hdr.nsig, elapsed);
-		if (sl == NULL) {
-			ldns_rr_list_deep_free(rrs);
-			rrs = NULL;
-		}
-	}
+	ldns_rr_list *rrs = NULL;
+	int rc = rrset_decode(copy.blob, copy.len, now, &rrs, sigs, trust);
 	free(copy.blob);
-	if (rrs == NULL)
-		return NULL;
-	if (trust != NULL)
-		*trust = (enum cache_trust)hdr.trust;
-	if (sigs != NULL)
-		*sigs = sl;
-	return rrs;
+	return rc == 0 ? rrs : NULL;
+}
+
+int cache__rrset_read(const struct cache__copy *e, time_t now, ldns_rr_list **rrs,
+                      ldns_rr_list **sigs, enum cache_trust *trust)
+{
+	*sigs = NULL;
+	return rrset_decode(e->value, e->vlen, now, rrs, sigs, trust);
 }

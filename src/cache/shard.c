@@ -7,6 +7,9 @@
  * choosing query names cannot predict which shard or bucket they land in and
  * cannot pile entries on one of them. Entries are freed after the shard lock
  * is released, so a lock is held only for list and pointer work and copies.
+ *
+ * The walks behind the control commands (selective flushes, the dump) take
+ * one shard lock at a time, never two, and hold it for one scan of a shard.
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include "mangrove/errors.h"
 #include "mangrove/hash.h"
 #include "mangrove/random.h"
+#include "mangrove/wire.h"
 
 #define SHARD_BUCKETS_MIN 16u
 
@@ -72,7 +76,7 @@ void cache__entry_free(struct cache__entry *e)
 
 static const uint8_t *entry_key(const struct cache__entry *e)
 {
-	return e->data + e->vlen;
+	return cache__entry_ckey(e);
 }
 
 static void free_chain(struct cache__entry *e)
@@ -249,6 +253,188 @@ bool cache__remove(struct cache *c, const uint8_t *key, size_t klen)
 	pthread_mutex_unlock(&s->lock);
 	free_chain(garbage);
 	return garbage != NULL;
+}
+
+/* ---- walks: selective flushes and copies for the dump ---- */
+
+size_t cache__remove_if(struct cache *c, cache__match_cb match, void *arg)
+{
+	size_t removed = 0;
+	for (unsigned i = 0; i < c->nshards; i++) {
+		struct cache_shard *s = &c->shards[i];
+		struct cache__entry *garbage = NULL;
+		pthread_mutex_lock(&s->lock);
+		for (size_t b = 0; b < s->nbuckets; b++) {
+			struct cache__entry **pp = &s->buckets[b];
+			while (*pp != NULL) {
+				if (match(*pp, arg)) {
+					shard_unlink(s, pp, &garbage); /* *pp is now the next one */
+					removed++;
+				} else {
+					pp = &(*pp)->hnext;
+				}
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+		free_chain(garbage);
+	}
+	return removed;
+}
+
+#define ALIGN16(n) (((size_t)(n) + 15u) & ~(size_t)15u)
+
+/* Room one entry takes in a snapshot: its description, then value and key, each aligned. */
+static size_t copy_size(size_t klen, size_t vlen)
+{
+	return ALIGN16(sizeof(struct cache__copy)) + ALIGN16(vlen) + ALIGN16(klen);
+}
+
+/* Bytes a snapshot of the entries unexpired at now needs; s->lock is held. */
+static size_t shard_copy_need(const struct cache_shard *s, time_t now)
+{
+	size_t need = 0;
+	for (const struct lru_node *n = s->lru.head; n != NULL; n = n->next) {
+		const struct cache__entry *e = lru_entry(n, const struct cache__entry, lru);
+		if (now < e->expiry)
+			need += copy_size(e->klen, e->vlen);
+	}
+	return need;
+}
+
+/* Copy the entries unexpired at now into buf (as sized by shard_copy_need); s->lock is held. */
+static size_t shard_copy(const struct cache_shard *s, time_t now, uint8_t *buf)
+{
+	size_t count = 0;
+	for (const struct lru_node *n = s->lru.head; n != NULL; n = n->next) {
+		const struct cache__entry *e = lru_entry(n, const struct cache__entry, lru);
+		if (now >= e->expiry)
+			continue;
+		struct cache__copy *cp = (struct cache__copy *)(void *)buf;
+		uint8_t *value = buf + ALIGN16(sizeof(*cp));
+		uint8_t *key = value + ALIGN16(e->vlen);
+		memcpy(value, cache__entry_cvalue(e), e->vlen);
+		memcpy(key, entry_key(e), e->klen);
+		*cp = (struct cache__copy){.expiry = e->expiry,
+		                           .key = key,
+		                           .klen = e->klen,
+		                           .value = value,
+		                           .vlen = e->vlen};
+		buf += copy_size(e->klen, e->vlen);
+		count++;
+	}
+	return count;
+}
+
+/*
+ * Copy one shard's unexpired entries into *buf (grown as needed, 16-byte
+ * aligned); the buffer is allocated with the lock released, and the size
+ * checked again once it is taken back.
+ */
+static int shard_snapshot(struct cache_shard *s, time_t now, uint8_t **buf, size_t *cap,
+                          size_t *count)
+{
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		size_t need = shard_copy_need(s, now);
+		if (need <= *cap) {
+			*count = shard_copy(s, now, *buf);
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+		pthread_mutex_unlock(&s->lock);
+		free(*buf);
+		*buf = NULL;
+		*cap = 0;
+		void *mem = NULL;
+		size_t want = need + need / 8; /* room for a few inserts in between */
+		if (posix_memalign(&mem, 16, want) != 0)
+			return ERR_NOMEM;
+		*buf = mem;
+		*cap = want;
+	}
+}
+
+int cache__walk(struct cache *c, time_t now, cache__visit_cb visit, void *arg)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	for (unsigned i = 0; i < c->nshards && rc == 0; i++) {
+		size_t count = 0;
+		rc = shard_snapshot(&c->shards[i], now, &buf, &cap, &count);
+		const uint8_t *p = buf;
+		for (size_t k = 0; rc == 0 && k < count; k++) {
+			const struct cache__copy *cp = (const struct cache__copy *)(const void *)p;
+			rc = visit(cp, arg);
+			p += copy_size(cp->klen, cp->vlen);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/* What cache_flush_name() and cache_flush_zone() remove. */
+struct name_match {
+	uint8_t name[WIRE_DNAME_MAX]; /* lower-cased, like the names in keys */
+	size_t len;
+	uint16_t type; /* 0: any */
+	bool below;    /* the name and everything below it, any type and class */
+};
+
+/* Is name (n bytes, lower-cased) at or below zone? Both are uncompressed wire names. */
+static bool name_at_or_below(const uint8_t *name, size_t n, const uint8_t *zone, size_t zlen)
+{
+	for (size_t p = 0; p < n; p += 1 + (size_t)name[p]) {
+		if (n - p == zlen && memcmp(name + p, zone, zlen) == 0)
+			return true;
+		if (name[p] == 0)
+			break;
+	}
+	return false;
+}
+
+/* Runs under a shard lock; keys of both kinds start with kind, name, type, class. */
+static bool name_match_cb(const struct cache__entry *e, void *arg)
+{
+	const struct name_match *m = arg;
+	const uint8_t *key = entry_key(e);
+	size_t n = cache__key_name_len(key, e->klen);
+	if (n == 0 || e->klen < 1 + n + 4)
+		return false;
+	uint16_t type = wire_read_u16(key + 1 + n);
+	/* The validator's kept denials of an enclosing zone would answer for the
+	 * flushed names again (RFC 8198): they go too. */
+	if (key[0] == CACHE__KIND_MSG && type == CACHE_MSG_TYPE_DENIAL &&
+	    name_at_or_below(m->name, m->len, key + 1, n))
+		return true;
+	if (m->below)
+		return name_at_or_below(key + 1, n, m->name, m->len);
+	uint16_t klass = wire_read_u16(key + 3 + n);
+	return n == m->len && memcmp(key + 1, m->name, n) == 0 && klass == WIRE_CLASS_IN &&
+	       (m->type == 0 || type == m->type);
+}
+
+static long flush_by_name(struct cache *c, const uint8_t *name, uint16_t type, bool below)
+{
+	if (c == NULL || name == NULL)
+		return ERR_INVAL;
+	size_t n = wire_dname_len(name);
+	if (n == 0 || n > WIRE_DNAME_MAX)
+		return ERR_INVAL;
+	struct name_match m = {.len = n, .type = type, .below = below};
+	memcpy(m.name, name, n);
+	wire_dname_to_lower(m.name);
+	return (long)cache__remove_if(c, name_match_cb, &m);
+}
+
+long cache_flush_name(struct cache *c, const uint8_t *name, uint16_t type)
+{
+	return flush_by_name(c, name, type, false);
+}
+
+long cache_flush_zone(struct cache *c, const uint8_t *name)
+{
+	return flush_by_name(c, name, 0, true);
 }
 
 /* ---- public ---- */

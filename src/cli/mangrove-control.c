@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +21,33 @@
 #include "mangrove/conf.h"
 #include "mangrove/control.h"
 
-#define REPLY_MAX (1024 * 1024)
+/* First reply line read before the rest is streamed: "ok" or "error: ...". */
+#define FIRST_LINE_MAX 4096
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: mangrove-control [-c FILE] [-s SOCKET] COMMAND [ARGS]\n"
+	fprintf(out, "usage: mangrove-control [-c FILE] [-s SOCKET] [-j] COMMAND [ARGS]\n"
 	             "  -c FILE    read control-socket from the configuration FILE\n"
 	             "  -s SOCKET  the daemon's control socket (wins over -c)\n"
+	             "  -j, --json print the reply as one JSON object\n"
 	             "  -h         print this help and exit\n"
-	             "commands: status, stats, verbosity N, flush-all, stop\n");
+	             "commands:\n"
+	             "  status | stats [--reset] | verbosity N | reload | stop\n"
+	             "  flush NAME [TYPE] | flush-zone NAME | flush-bogus | flush-negative\n"
+	             "  flush-infra [ADDR|all] | flush-all\n"
+	             "  dump-cache | load-cache (the dump on standard input) | lookup NAME\n"
+	             "  nta add NAME [LIFETIME] | nta remove NAME | nta list\n"
+	             "  explain NAME [TYPE]\n");
 }
 
 /* The request line from the words of the command line; -1 if too long. */
-static int build_request(int argc, char **argv, char *out, size_t outlen)
+static int build_request(bool json, int argc, char **argv, char *out, size_t outlen)
 {
 	size_t n = 0;
+	if (json) {
+		memcpy(out, "--json ", 7);
+		n = 7;
+	}
 	for (int i = 0; i < argc; i++) {
 		size_t k = strlen(argv[i]);
 		if (n + k + 2 > outlen || memchr(argv[i], '\n', k) != NULL)
@@ -61,45 +75,54 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Connect, send, read the whole reply; NULL with errno set on failure. */
-static char *exchange(const char *path, const char *req, size_t reqlen, size_t *outlen)
+static ssize_t read_some(int fd, char *buf, size_t len)
+{
+	ssize_t k;
+	do
+		k = read(fd, buf, len);
+	while (k < 0 && errno == EINTR);
+	return k;
+}
+
+/* Copy standard input to the socket, then close our sending side. */
+static int send_stdin(int fd)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t k = read_some(STDIN_FILENO, buf, sizeof(buf));
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		if (write_all(fd, buf, (size_t)k) != 0)
+			return -1;
+	}
+	return shutdown(fd, SHUT_WR);
+}
+
+/* A connected socket with the request sent; -1 with errno set. */
+static int connect_send(const char *path, const char *req, size_t reqlen, bool with_stdin)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
-		return NULL;
+		return -1;
 	}
 	strcpy(sun.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
+		return -1;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    write_all(fd, req, reqlen) != 0)
-		goto fail;
-	buf = malloc(REPLY_MAX + 1);
-	if (buf == NULL)
-		goto fail;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, REPLY_MAX - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			goto fail;
-		if (k == 0 || (len += (size_t)k) == REPLY_MAX)
-			break;
+	    write_all(fd, req, reqlen) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
 	}
-	close(fd);
-	buf[len] = '\0';
-	*outlen = len;
-	return buf;
-fail:;
-	int e = errno;
-	free(buf);
-	close(fd);
-	errno = e;
-	return NULL;
+	/* A daemon that refuses the dump closes early: its reply says why. */
+	if (with_stdin && send_stdin(fd) != 0)
+		shutdown(fd, SHUT_WR);
+	return fd;
 }
 
 /* The socket path from -s, or from the configuration's control-socket. */
@@ -121,36 +144,91 @@ static const char *socket_path(const char *sock, const char *file, struct conf *
 	return p;
 }
 
-/* Print the reply: text after "ok" to stdout, an error line to stderr. */
-static int print_reply(const char *path, const char *r, size_t len)
+/* Print a JSON string (for the error object of --json). */
+static void json_string(FILE *out, const char *s, size_t len)
 {
-	const char *nl = memchr(r, '\n', len);
-	size_t first = nl != NULL ? (size_t)(nl - r) : len;
-	const char *rest = nl != NULL ? nl + 1 : r + len;
-	if (first == 2 && memcmp(r, "ok", 2) == 0) {
-		fwrite(rest, 1, len - (size_t)(rest - r), stdout);
-		return 0;
+	fputc('"', out);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
 	}
-	if (first >= 6 && memcmp(r, "error:", 6) == 0) {
-		fprintf(stderr, "mangrove-control: %.*s\n", (int)first, r);
-		fwrite(rest, 1, len - (size_t)(rest - r), stderr);
+	fputc('"', out);
+}
+
+/*
+ * Read the reply: after "ok", everything else goes to stdout as it comes;
+ * after "error: ...", the line goes to stderr (and, with --json, an error
+ * object to stdout). 0, 1 or 2 as the exit status.
+ */
+static int relay_reply(const char *path, int fd, bool json)
+{
+	char buf[65536];
+	size_t len = 0;
+	char *nl = NULL;
+	while (nl == NULL && len < FIRST_LINE_MAX) {
+		ssize_t k = read_some(fd, buf + len, FIRST_LINE_MAX - len);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		nl = memchr(buf, '\n', len);
+	}
+	if (nl == NULL) {
+		fprintf(stderr, "mangrove-control: %s: no valid reply from the daemon\n", path);
+		return 2;
+	}
+	size_t first = (size_t)(nl - buf), rest = len - first - 1;
+	if (first >= 6 && memcmp(buf, "error:", 6) == 0) {
+		fprintf(stderr, "mangrove-control: %.*s\n", (int)first, buf);
+		if (json) {
+			const char *why = buf + 6 + (first > 6 && buf[6] == ' ');
+			fputs("{\"error\":", stdout);
+			json_string(stdout, why, first - (size_t)(why - buf));
+			fputs("}\n", stdout);
+		}
 		return 1;
 	}
-	fprintf(stderr, "mangrove-control: %s: no valid reply from the daemon\n", path);
-	return 2;
+	if (first != 2 || memcmp(buf, "ok", 2) != 0) {
+		fprintf(stderr, "mangrove-control: %s: no valid reply from the daemon\n", path);
+		return 2;
+	}
+	fwrite(nl + 1, 1, rest, stdout);
+	for (;;) {
+		ssize_t k = read_some(fd, buf, sizeof(buf));
+		if (k < 0) {
+			fprintf(stderr, "mangrove-control: %s: reply cut short: %s\n", path,
+			        strerror(errno));
+			return 2;
+		}
+		if (k == 0)
+			break;
+		fwrite(buf, 1, (size_t)k, stdout);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	const char *file = NULL, *sock = NULL;
+	bool json = false;
 	int ch;
-	while ((ch = getopt(argc, argv, "+c:s:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:s:jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
 			break;
 		case 's':
 			sock = optarg;
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -165,7 +243,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char req[CTL_REQUEST_MAX + 2];
-	int reqlen = build_request(argc - optind, argv + optind, req, sizeof(req));
+	int reqlen = build_request(json, argc - optind, argv + optind, req, sizeof(req));
 	if (reqlen < 0) {
 		fprintf(stderr, "mangrove-control: command longer than %d bytes\n",
 		        CTL_REQUEST_MAX);
@@ -177,17 +255,18 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return 1;
 	}
-	size_t len = 0;
-	char *reply = exchange(path, req, (size_t)reqlen, &len);
+	bool with_stdin = strcmp(argv[optind], "load-cache") == 0;
+	signal(SIGPIPE, SIG_IGN); /* a daemon that closes early must not kill us mid-write */
+	int fd = connect_send(path, req, (size_t)reqlen, with_stdin);
 	int rc;
-	if (reply == NULL) {
+	if (fd < 0) {
 		fprintf(stderr, "mangrove-control: cannot reach the daemon at %s: %s\n", path,
 		        strerror(errno));
 		rc = 2;
 	} else {
-		rc = print_reply(path, reply, len);
+		rc = relay_reply(path, fd, json);
+		close(fd);
 	}
-	free(reply);
 	conf_free(conf);
 	return rc;
 }

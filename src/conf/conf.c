@@ -227,6 +227,8 @@ void conf_free(struct conf *c)
 	free(c->pidfile);
 	free(c->username);
 	free(c->control_socket);
+	free(c->control_socket_user);
+	free(c->control_socket_group);
 	for (size_t i = 0; i < c->n_trust_anchor_files; i++)
 		free(c->trust_anchor_files[i]);
 	free(c->trust_anchor_files);
@@ -274,6 +276,35 @@ size_t conf_option_count(void)
 const char *conf_option_name(size_t i)
 {
 	return i < conf__n_options ? conf__options[i].name : NULL;
+}
+
+size_t conf_restart_diff(const struct conf *old, const struct conf *new_conf, char *names,
+                         size_t len)
+{
+	size_t cap = 256 * 1024, n = 0, used = 0;
+	char *a = malloc(cap), *b = malloc(cap);
+	if (len > 0)
+		names[0] = '\0';
+	for (size_t i = 0; i < conf__n_options; i++) {
+		const struct conf__option *o = &conf__options[i];
+		if (!(o->flags & CONF__F_RESTART))
+			continue;
+		/* Without memory to print both values, call it a change: refuse, never guess. */
+		if (a != NULL && b != NULL) {
+			int ra = conf__option_print(old, o, a, cap);
+			int rb = conf__option_print(new_conf, o, b, cap);
+			if (ra == 0 && rb == 0 && strcmp(a, b) == 0)
+				continue;
+		}
+		int k = snprintf(names + used, len > used ? len - used : 0, "%s%s", n ? ", " : "",
+		                 o->name);
+		if (k > 0 && used + (size_t)k < len)
+			used += (size_t)k;
+		n++;
+	}
+	free(a);
+	free(b);
+	return n;
 }
 
 int conf_option_get(const struct conf *c, const char *name, char *buf, size_t len)

@@ -41,6 +41,7 @@ enum conf__flag {
 	CONF__F_PENDING = 1u << 4,  /* its feature is not finished: documented in
 	                             * man/<x>.roff.in and etc/<x>.conf.in, not yet in
 	                             * mangrove.conf.5 or the sample (test_conf checks both) */
+	CONF__F_RESTART = 1u << 5,  /* a change takes a restart: reload refuses it */
 };
 
 struct conf__build;

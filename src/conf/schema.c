@@ -36,6 +36,8 @@ static int print_interface(const struct conf *c, const struct conf__option *o, c
 static int parse_outgoing(struct conf__build *b, const struct conf__option *o, char **words);
 static int print_outgoing(const struct conf *c, const struct conf__option *o, char *buf,
                           size_t len);
+static int parse_metrics(struct conf__build *b, const struct conf__option *o, char **words);
+static int print_metrics(const struct conf *c, const struct conf__option *o, char *buf, size_t len);
 static int parse_acl(struct conf__build *b, const struct conf__option *o, char **words);
 static int print_acl(const struct conf *c, const struct conf__option *o, char *buf, size_t len);
 static int parse_anchor_file(struct conf__build *b, const struct conf__option *o, char **words);
@@ -75,14 +77,16 @@ const struct conf__option conf__options[] = {
         /* listening */
         {.name = "interface",
          .type = CONF__T_CUSTOM,
-         .flags = CONF__F_LIST,
+         .flags = CONF__F_LIST | CONF__F_RESTART,
          .nwords = 1,
          .def = "127.0.0.1\n::1",
          .parse = parse_interface,
          .print = print_interface,
          .desc = "address to answer on, ADDR or ADDR@PORT; repeat for more"},
-        UINT_ROW("port", port, 1, 65535, "53", "port for interface lines that give none"),
-        UINT_ROW("workers", workers, 0, 256, "0", "worker threads; 0 = one per CPU"),
+        UINT_ROW_F("port", CONF__F_RESTART, port, 1, 65535, "53",
+                   "port for interface lines that give none"),
+        UINT_ROW_F("workers", CONF__F_RESTART, workers, 0, 256, "0",
+                   "worker threads; 0 = one per CPU"),
 
         /* clients */
         {.name = "access-control",
@@ -93,8 +97,8 @@ const struct conf__option conf__options[] = {
          .parse = parse_acl,
          .print = print_acl,
          .desc = "PREFIX allow|refuse|deny; the longest matching prefix decides"},
-        UINT_ROW("tcp-max-connections", tcp_max_connections, 1, 65535, "1024",
-                 "open TCP client connections per worker"),
+        UINT_ROW_F("tcp-max-connections", CONF__F_RESTART, tcp_max_connections, 1, 65535, "1024",
+                   "open TCP client connections per worker"),
         UINT_ROW("tcp-max-connections-per-client", tcp_max_per_client, 1, 65535, "64",
                  "open TCP connections from one client address per worker"),
         UINT_ROW("tcp-idle-timeout", tcp_idle_timeout_ms, 100, 120000, "10000",
@@ -123,6 +127,7 @@ const struct conf__option conf__options[] = {
         /* cache */
         {.name = "cache-size",
          .type = CONF__T_SIZE,
+         .flags = CONF__F_RESTART,
          FIELD(cache_size),
          .min = 64 * KIB,
          .max = 1024 * GIB,
@@ -131,7 +136,7 @@ const struct conf__option conf__options[] = {
          .desc = "memory for the cache, all shards together (k, m, g suffixes)"},
         {.name = "cache-shards",
          .type = CONF__T_UINT,
-         .flags = CONF__F_POW2,
+         .flags = CONF__F_POW2 | CONF__F_RESTART,
          FIELD(cache_shards),
          .min = 1,
          .max = 1024,
@@ -209,12 +214,41 @@ const struct conf__option conf__options[] = {
 
         /* process */
         UINT_ROW("verbosity", verbosity, 0, 5, "1", "log detail, 0 (errors only) to 5"),
-        PATH_ROW("logfile", logfile, 0, "log file; \"\" = standard error"),
-        PATH_ROW("pidfile", pidfile, 0, "file to write the process id to; \"\" = none"),
-        PATH_ROW("control-socket", control_socket, 0,
-                 "unix socket for mangrove-control; \"\" = none"),
+        PATH_ROW("logfile", logfile, CONF__F_RESTART, "log file; \"\" = standard error"),
+        PATH_ROW("pidfile", pidfile, CONF__F_RESTART,
+                 "file to write the process id to; \"\" = none"),
+        {.name = "control-socket",
+         .type = CONF__T_PATH,
+         .flags = CONF__F_RESTART,
+         FIELD(control_socket),
+         .nwords = 1,
+         .def = MANGROVE_RUNDIR "/control.sock",
+         .desc = "unix socket for mangrove-control; \"\" = none"},
+        {.name = "control-socket-user",
+         .type = CONF__T_STRING,
+         .flags = CONF__F_RESTART,
+         FIELD(control_socket_user),
+         .nwords = 1,
+         .def = "",
+         .desc = "owner of the control socket; \"\" = username, or the starting user"},
+        {.name = "control-socket-group",
+         .type = CONF__T_STRING,
+         .flags = CONF__F_RESTART,
+         FIELD(control_socket_group),
+         .nwords = 1,
+         .def = "",
+         .desc = "group of the control socket (its members may use it); \"\" = the owner's"},
+        {.name = "metrics-interface",
+         .type = CONF__T_CUSTOM,
+         .flags = CONF__F_RESTART,
+         .nwords = 1,
+         .def = "",
+         .parse = parse_metrics,
+         .print = print_metrics,
+         .desc = "ADDR@PORT to serve Prometheus metrics on (GET /metrics); \"\" = none"},
         {.name = "username",
          .type = CONF__T_STRING,
+         .flags = CONF__F_RESTART,
          FIELD(username),
          .nwords = 1,
          .def = "",
@@ -612,6 +646,35 @@ static int print_outgoing(const struct conf *c, const struct conf__option *o, ch
 		out_add(&out, "%s%s", i > 0 ? "\n" : "",
 		        sa_addr_str(&c->outgoing_interfaces[i], addr, sizeof(addr)));
 	}
+	return out_end(&out);
+}
+
+/* metrics-interface: one ADDR@PORT, the port required; "" turns it off. */
+static int parse_metrics(struct conf__build *b, const struct conf__option *o, char **words)
+{
+	struct sa a;
+	if (words[0][0] == '\0') {
+		b->c->has_metrics_interface = false;
+		return 0;
+	}
+	if (strchr(words[0], '@') == NULL || sa_parse(words[0], 0, &a) != 0)
+		return conf__error(b, ERR_SYNTAX, "%s: \"%s\" is not ADDR@PORT", o->name, words[0]);
+	if (sa_port(&a) == 0)
+		return conf__error(b, ERR_RANGE, "%s: port 0 in \"%s\" is out of range (1-65535)",
+		                   o->name, words[0]);
+	b->c->metrics_interface = a;
+	b->c->has_metrics_interface = true;
+	return 0;
+}
+
+static int print_metrics(const struct conf *c, const struct conf__option *o, char *buf, size_t len)
+{
+	struct out out = {.buf = buf, .len = len};
+	char addr[INET6_ADDRSTRLEN + 8];
+	if (c->has_metrics_interface)
+		out_add(&out, "%s", sa_str(&c->metrics_interface, addr, sizeof(addr)));
+	else
+		out_add(&out, "\"\"");
 	return out_end(&out);
 }
 

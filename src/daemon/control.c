@@ -12,6 +12,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <grp.h>
+#include <pwd.h>
 #ifdef HAVE_MALLINFO2
 #include <malloc.h>
 #endif
@@ -26,6 +29,8 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "ctl_cmds.h"
+#include "ctl_out.h"
 #include "mangrove/cache.h"
 #include "mangrove/clock.h"
 #include "mangrove/control.h"
@@ -36,6 +41,8 @@
 #define CTL_CLIENTS    16
 #define CTL_TIMEOUT_MS 10000
 #define CTL_REPLY_MAX  65536
+#define CTL_STR_(x)    #x
+#define CTL_STR(x)     CTL_STR_(x)
 
 struct ctl_client {
 	uv_pipe_t pipe;
@@ -50,59 +57,23 @@ struct ctl_client {
 	char req[CTL_REQUEST_MAX + 3]; /* a request, '\r', '\n', one byte more */
 	char *reply;
 	size_t reply_len;
+	/* load-cache: the dump that follows the request line, up to EOF. */
+	bool body;
+	struct ctl_request body_req;
+	char *body_buf;
+	size_t body_len, body_cap, body_max;
 };
 
 struct ctl_server {
 	uv_pipe_t pipe;
 	struct ctl_env env;
+	struct ctl_state st; /* counters and the stats baseline; main thread only */
 	char *path;
 	struct ctl_client *clients;
 	unsigned n_clients;
-	/* Written and read by the main thread only. */
-	uint64_t n_requests; /* well-formed requests */
-	uint64_t n_rejected; /* malformed or too long: answered with an error */
-	uint64_t n_dropped;  /* closed without a request: EOF, timeout, too many clients */
 	bool closing;
 	bool pipe_closed;
 };
-
-/* A growing reply; once it would pass CTL_REPLY_MAX it stays truncated. */
-struct ctl_out {
-	char *buf;
-	size_t len, cap;
-	bool full;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-out_printf(struct ctl_out *o, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || o->full)
-		return;
-	size_t k = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	if (o->len + k > CTL_REPLY_MAX) {
-		o->full = true;
-		return;
-	}
-	if (o->len + k > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 1024;
-		while (cap < o->len + k)
-			cap *= 2;
-		char *b = realloc(o->buf, cap);
-		if (b == NULL) {
-			o->full = true;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->len, line, k);
-	o->len += k;
-}
 
 static void server_maybe_free(struct ctl_server *s)
 {
@@ -126,10 +97,13 @@ static void on_client_closed(uv_handle_t *h)
 		c->next->prev = c->prev;
 	s->n_clients--;
 	free(c->reply);
+	free(c->body_buf);
 	free(c);
 	if (s->closing)
 		server_maybe_free(s);
 }
+
+static void on_timeout(uv_timer_t *t);
 
 static void client_close(struct ctl_client *c)
 {
@@ -139,198 +113,113 @@ static void client_close(struct ctl_client *c)
 		uv_close((uv_handle_t *)&c->timer, on_client_closed);
 }
 
-static void sum_stats(const struct ctl_env *env, struct stats *t)
+static void reply_error(struct ctl_out *o, const char *why)
 {
-	memset(t, 0, sizeof(*t));
-	for (unsigned i = 0; i < env->n_workers; i++)
-		stats_add(t, net_worker_stats(env->workers[i]));
+	ctl_out_raw(o, "error: ", 7);
+	ctl_out_line(o, why);
 }
 
-#define STAT_ROW(f)                                                                                \
-	{                                                                                          \
-#f, offsetof(struct stats, f), 1                                                   \
+/* The reply to one request line: "ok" and the body, or "error: reason". */
+/* The reply to one parsed request: "ok" and the body, or "error: reason". */
+static void run_request(struct ctl_client *c, const struct ctl_request *r, struct ctl_out *o)
+{
+	struct ctl_out body;
+	char err[800];
+	ctl_out_init(&body, r->json, CTL_REPLY_MAX);
+	ctl_out_begin(&body);
+	int rc;
+	if (c->body)
+		rc = ctl_cmd_load(&c->s->st, c->body_buf, c->body_len, &body, err, sizeof(err));
+	else
+		rc = ctl_cmd_run(&c->s->st, r, &body, &c->stop_after, err, sizeof(err));
+	ctl_out_end(&body);
+	if (rc != 0) {
+		reply_error(o, err[0] != '\0' ? err : err_str(rc));
+	} else if (ctl_out_truncated(&body)) {
+		snprintf(err, sizeof(err), "reply larger than %d bytes", CTL_REPLY_MAX);
+		reply_error(o, err);
+	} else {
+		ctl_out_line(o, "ok");
+		ctl_out_raw(o, body.buf != NULL ? body.buf : "", body.len);
 	}
-#define STAT_ARRAY(f, n)                                                                           \
-	{                                                                                          \
-#f, offsetof(struct stats, f), n                                                   \
-	}
+	ctl_out_free(&body);
+}
 
-/* Every field of struct stats, in its order; arrays print as name.index. */
-static const struct {
-	const char *name;
-	size_t off;
-	unsigned n;
-} stat_rows[] = {
-        STAT_ROW(queries_udp),
-        STAT_ROW(queries_tcp),
-        STAT_ARRAY(answers_rcode, 16),
-        STAT_ROW(formerr),
-        STAT_ROW(notimp),
-        STAT_ROW(badvers),
-        STAT_ROW(refused_acl),
-        STAT_ARRAY(dropped, STATS_DROP_MAX_),
-        STAT_ROW(cache_hits),
-        STAT_ROW(cache_misses),
-        STAT_ROW(joined),
-        STAT_ROW(requests_inflight),
-        STAT_ROW(requests_inflight_peak),
-        STAT_ROW(upstream_sent_udp),
-        STAT_ROW(upstream_sent_tcp),
-        STAT_ROW(upstream_timeouts),
-        STAT_ROW(upstream_errors),
-        STAT_ROW(upstream_tcp_fallback),
-        STAT_ROW(upstream_edns_fallback),
-        STAT_ROW(upstream_mismatch),
-        STAT_ARRAY(limits, STATS_LIMIT_MAX_),
-        STAT_ROW(tcp_connections),
-        STAT_ROW(val_secure),
-        STAT_ROW(val_insecure),
-        STAT_ROW(val_bogus),
-        STAT_ROW(val_budget),
-        STAT_ROW(val_aggressive),
-        STAT_ROW(send_errors),
+/* Write all of buf to the client, waiting at most CTL_TIMEOUT_MS in all. */
+static int write_blocking(int fd, const char *buf, size_t len, uint64_t deadline_ms)
+{
+	while (len > 0) {
+		ssize_t k = write(fd, buf, len);
+		if (k > 0) {
+			buf += k;
+			len -= (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return ERR_IO;
+		uint64_t now = clock_mono_ms();
+		if (now >= deadline_ms)
+			return ERR_TIMEOUT;
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		poll(&p, 1, (int)(deadline_ms - now));
+	}
+	return 0;
+}
+
+struct dump_sink {
+	int fd;
+	uint64_t deadline_ms;
+	char buf[65536];
+	size_t len;
 };
 
-static const char *const rcode_names[16] = {
-        "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-        "NXRRSET", "NOTAUTH", "NOTZONE",  "11",       "12",     "13",      "14",       "15"};
-static const char *const drop_names[STATS_DROP_MAX_] = {"short", "acl_deny", "inflight",
-                                                        "tcp_limit"};
-static const char *const limit_names[STATS_LIMIT_MAX_] = {"queries",    "referrals",  "cname",
-                                                          "ns_lookups", "subqueries", "timeout"};
-
-static const char *index_name(const char *field, unsigned i)
+static int dump_write(const char *text, size_t len, void *arg)
 {
-	if (strcmp(field, "answers_rcode") == 0)
-		return rcode_names[i];
-	if (strcmp(field, "dropped") == 0)
-		return drop_names[i];
-	return limit_names[i];
-}
-
-static void cmd_cache(const struct ctl_env *env, struct ctl_out *o, bool all)
-{
-	struct cache_stats cs;
-	cache_stats_get(env->cache, &cs);
-	out_printf(o, "cache.entries: %llu\n", (unsigned long long)cs.entries);
-	out_printf(o, "cache.bytes: %llu\n", (unsigned long long)cs.bytes);
-	out_printf(o, "cache.max_bytes: %llu\n", (unsigned long long)cs.max_bytes);
-	if (!all)
-		return;
-	out_printf(o, "cache.inserts: %llu\n", (unsigned long long)cs.inserts);
-	out_printf(o, "cache.evictions: %llu\n", (unsigned long long)cs.evictions);
-	out_printf(o, "cache.hits: %llu\n", (unsigned long long)cs.hits);
-	out_printf(o, "cache.misses: %llu\n", (unsigned long long)cs.misses);
-}
-
-/* Resident set size of the process in bytes, 0 if /proc cannot say. */
-static uint64_t rss_bytes(void)
-{
-	unsigned long long pages_total = 0, pages_resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%llu %llu", &pages_total, &pages_resident) != 2)
-		pages_resident = 0;
-	fclose(f);
-	long page = sysconf(_SC_PAGESIZE);
-	return page > 0 ? pages_resident * (uint64_t)page : 0;
+	struct dump_sink *d = arg;
+	if (d->len + len > sizeof(d->buf)) {
+		int rc = write_blocking(d->fd, d->buf, d->len, d->deadline_ms);
+		d->len = 0;
+		if (rc != 0)
+			return rc;
+		if (len > sizeof(d->buf))
+			return write_blocking(d->fd, text, len, d->deadline_ms);
+	}
+	memcpy(d->buf + d->len, text, len);
+	d->len += len;
+	return 0;
 }
 
 /*
- * Memory figures: the process's resident set, and the bytes the heap has
- * handed out and not had back (all threads). The heap figure does not move
- * with pages the kernel has or has not reclaimed, so it is the one that
- * shows a leak or a structure that keeps growing.
+ * dump-cache: "ok", then the dump written straight to the socket as it is
+ * made, one shard at a time, so memory stays at one shard's copy whatever
+ * the cache size. The main thread waits for a slow reader (workers go on);
+ * a reader that takes more than CTL_TIMEOUT_MS in all is cut off.
  */
-static void cmd_memory(struct ctl_out *o)
+static void dump_send(struct ctl_client *c)
 {
-	out_printf(o, "memory.rss_bytes: %llu\n", (unsigned long long)rss_bytes());
-#ifdef HAVE_MALLINFO2
-	struct mallinfo2 mi = mallinfo2();
-	out_printf(o, "memory.heap_bytes: %llu\n", (unsigned long long)(mi.uordblks + mi.hblkhd));
-#endif
-}
-
-static void cmd_status(const struct ctl_env *env, struct ctl_out *o)
-{
-	out_printf(o, "ok\nversion: %s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-	out_printf(o, "uptime: %llu\n",
-	           (unsigned long long)((clock_mono_ms() - env->started_ms) / 1000));
-	out_printf(o, "workers: %u\n", env->n_workers);
-	out_printf(o, "config-file: %s\n",
-	           env->conf->file != NULL ? env->conf->file : "(built-in defaults)");
-	cmd_cache(env, o, false);
-	cmd_memory(o);
-}
-
-static void cmd_stats(const struct ctl_server *s, struct ctl_out *o)
-{
-	const struct ctl_env *env = &s->env;
-	struct stats t;
-	sum_stats(env, &t);
-	out_printf(o, "ok\n");
-	for (size_t r = 0; r < sizeof(stat_rows) / sizeof(stat_rows[0]); r++) {
-		const _Atomic uint64_t *v =
-		        (const _Atomic uint64_t *)((const char *)&t + stat_rows[r].off);
-		for (unsigned i = 0; i < stat_rows[r].n; i++) {
-			unsigned long long x = atomic_load_explicit(&v[i], memory_order_relaxed);
-			if (stat_rows[r].n == 1)
-				out_printf(o, "%s: %llu\n", stat_rows[r].name, x);
-			else
-				out_printf(o, "%s.%s: %llu\n", stat_rows[r].name,
-				           index_name(stat_rows[r].name, i), x);
-		}
-	}
-	cmd_cache(env, o, true);
-	cmd_memory(o);
-	out_printf(o, "control.requests: %llu\n", (unsigned long long)s->n_requests);
-	out_printf(o, "control.rejected: %llu\n", (unsigned long long)s->n_rejected);
-	out_printf(o, "control.dropped: %llu\n", (unsigned long long)s->n_dropped);
-}
-
-static void cmd_flush_all(const struct ctl_env *env, struct ctl_out *o)
-{
-	struct cache_stats before;
-	cache_stats_get(env->cache, &before);
-	cache_flush(env->cache);
-	val_keycache_flush(env->keys);
-	log_info("control: cache flushed (%llu entries)", (unsigned long long)before.entries);
-	out_printf(o, "ok\nremoved %llu cache entries\n", (unsigned long long)before.entries);
-}
-
-/* The reply to one request line; sets *stop for the stop command. */
-static void run_request(struct ctl_client *c, struct ctl_out *o)
-{
-	const struct ctl_env *env = &c->s->env;
-	struct ctl_request r;
-	char err[160];
-	if (ctl_parse(c->req, c->len, &r, err, sizeof(err)) != 0) {
-		out_printf(o, "error: %s\n", err);
-		c->s->n_rejected++;
+	uv_os_fd_t fd;
+	c->done = true;
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) != 0) {
+		client_close(c);
 		return;
 	}
-	c->s->n_requests++;
-	switch (r.cmd) {
-	case CTL_STATUS:
-		cmd_status(env, o);
-		break;
-	case CTL_STATS:
-		cmd_stats(c->s, o);
-		break;
-	case CTL_VERBOSITY:
-		log_set_verbosity(r.arg);
-		log_info("control: verbosity %d", r.arg);
-		out_printf(o, "ok\n");
-		break;
-	case CTL_FLUSH_ALL:
-		cmd_flush_all(env, o);
-		break;
-	case CTL_STOP:
-		out_printf(o, "ok\n");
-		c->stop_after = true;
-		break;
+	struct dump_sink *d = malloc(sizeof(*d));
+	int rc = ERR_NOMEM;
+	if (d != NULL) {
+		d->fd = fd;
+		d->deadline_ms = clock_mono_ms() + CTL_TIMEOUT_MS;
+		d->len = 0;
+		rc = dump_write("ok\n", 3, d);
+		if (rc == 0)
+			rc = ctl_cmd_dump(&c->s->st, dump_write, d);
+		if (rc == 0)
+			rc = write_blocking(fd, d->buf, d->len, d->deadline_ms);
+		free(d);
 	}
+	if (rc != 0)
+		log_warn("control: dump-cache not sent whole: %s", err_str(rc));
+	client_close(c);
 }
 
 static void on_write(uv_write_t *wr, int status)
@@ -347,10 +236,8 @@ static void reply_send(struct ctl_client *c, struct ctl_out *o)
 {
 	c->done = true;
 	uv_read_stop((uv_stream_t *)&c->pipe);
-	if (o->full && o->len == 0) {
-		free(o->buf);
-		o->buf = NULL;
-	}
+	if (ctl_out_truncated(o)) /* only "ok" and a body that fit, or an error: no room */
+		ctl_out_free(o);
 	c->reply = o->buf;
 	c->reply_len = o->len;
 	uv_buf_t b = uv_buf_init(c->reply != NULL ? c->reply : "error: out of memory\n",
@@ -367,19 +254,106 @@ static void reply_send(struct ctl_client *c, struct ctl_out *o)
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct ctl_client *c = h->data;
+	if (c->body) {
+		/* Room for 64 KiB more, and one byte past the limit to see it passed. */
+		size_t want = c->body_len + 65536;
+		if (want > c->body_max + 1)
+			want = c->body_max + 1;
+		if (want > c->body_cap) {
+			char *b = realloc(c->body_buf, want);
+			if (b != NULL) {
+				c->body_buf = b;
+				c->body_cap = want;
+			}
+		}
+		buf->base = c->body_buf + c->body_len;
+		buf->len = c->body_cap - c->body_len;
+		return;
+	}
 	/* One byte more than a request may have, to see that it is too long. */
 	buf->base = c->req + c->len;
 	buf->len = sizeof(c->req) - c->len;
 }
 
+/* load-cache: keep reading the dump after the line, up to EOF. */
+static void body_start(struct ctl_client *c, const struct ctl_request *r, size_t used)
+{
+	const struct ctl_env *env = &c->s->env;
+	c->body = true;
+	c->body_req = *r;
+	c->body_max = ctl_load_max(env);
+	size_t extra = c->len - used;
+	c->body_cap = extra > 65536 ? extra : 65536;
+	c->body_buf = malloc(c->body_cap);
+	if (c->body_buf != NULL)
+		memcpy(c->body_buf, c->req + used, extra);
+	c->body_len = c->body_buf != NULL ? extra : 0;
+	/* The dump may be long: the timeout counts from the last data read. */
+	uv_timer_start(&c->timer, on_timeout, CTL_TIMEOUT_MS, 0);
+}
+
+static void body_read(struct ctl_client *c, ssize_t nread)
+{
+	struct ctl_out o;
+	ctl_out_init(&o, false, CTL_REPLY_MAX + 1024);
+	if (nread == UV_EOF && c->body_buf != NULL && c->body_len <= c->body_max) {
+		run_request(c, &c->body_req, &o);
+	} else if (nread >= 0 && c->body_buf != NULL &&
+	           c->body_len + (size_t)nread <= c->body_max) {
+		c->body_len += (size_t)nread;
+		uv_timer_start(&c->timer, on_timeout, CTL_TIMEOUT_MS, 0);
+		return;
+	} else if (nread < 0 && nread != UV_EOF) {
+		c->s->st.dropped++;
+		client_close(c);
+		return;
+	} else {
+		char err[128];
+		snprintf(err, sizeof(err), "load-cache: dump larger than %zu bytes", c->body_max);
+		reply_error(&o, c->body_buf != NULL ? err : err_str(ERR_NOMEM));
+	}
+	reply_send(c, &o);
+}
+
+/* A whole request line: parse it and answer, or go on reading a dump. */
+static void line_read(struct ctl_client *c, size_t line_len, size_t used)
+{
+	struct ctl_out o;
+	struct ctl_request r;
+	char err[800];
+	ctl_out_init(&o, false, CTL_REPLY_MAX + 1024);
+	if (line_len > CTL_REQUEST_MAX + 1) { /* ctl_parse() judges a trailing '\r' */
+		reply_error(&o, "request longer than " CTL_STR(CTL_REQUEST_MAX) " bytes");
+		c->s->st.rejected++;
+	} else if (ctl_parse(c->req, line_len, &r, err, sizeof(err)) != 0) {
+		reply_error(&o, err);
+		c->s->st.rejected++;
+	} else {
+		c->s->st.requests++;
+		if (r.cmd == CTL_LOAD_CACHE && !r.json) {
+			body_start(c, &r, used);
+			return;
+		}
+		if (r.cmd == CTL_DUMP_CACHE && !r.json) {
+			dump_send(c);
+			return;
+		}
+		run_request(c, &r, &o);
+	}
+	reply_send(c, &o);
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct ctl_client *c = st->data;
-	struct ctl_out o = {0};
 	if (c->done)
 		return;
+	if (c->body) {
+		body_read(c, nread);
+		return;
+	}
 	if (nread < 0) {
-		c->s->n_dropped++;
+		c->s->st.dropped++;
 		client_close(c); /* gone, or sent no newline before EOF */
 		return;
 	}
@@ -387,17 +361,12 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	c->len += (size_t)nread;
 	char *nl = memchr(c->req + start, '\n', c->len - start);
 	if (nl != NULL) {
-		c->len = (size_t)(nl - c->req);
-		if (c->len > CTL_REQUEST_MAX + 1) { /* ctl_parse() judges a trailing '\r' */
-			out_printf(&o, "error: request longer than %d bytes\n", CTL_REQUEST_MAX);
-			c->s->n_rejected++;
-		} else {
-			run_request(c, &o);
-		}
-		reply_send(c, &o);
+		line_read(c, (size_t)(nl - c->req), (size_t)(nl - c->req) + 1);
 	} else if (c->len >= sizeof(c->req)) {
-		out_printf(&o, "error: request longer than %d bytes\n", CTL_REQUEST_MAX);
-		c->s->n_rejected++;
+		struct ctl_out o;
+		ctl_out_init(&o, false, CTL_REPLY_MAX + 1024);
+		reply_error(&o, "request longer than " CTL_STR(CTL_REQUEST_MAX) " bytes");
+		c->s->st.rejected++;
 		reply_send(c, &o);
 	}
 }
@@ -406,7 +375,7 @@ static void on_timeout(uv_timer_t *t)
 {
 	struct ctl_client *c = t->data;
 	if (!c->done)
-		c->s->n_dropped++;
+		c->s->st.dropped++;
 	client_close(c); /* also cancels a reply the client does not read */
 }
 
@@ -430,7 +399,7 @@ static void on_connection(uv_stream_t *server, int status)
 	s->clients = c;
 	s->n_clients++;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0 || s->n_clients > CTL_CLIENTS) {
-		s->n_dropped++;
+		s->st.dropped++;
 		client_close(c);
 		return;
 	}
@@ -439,7 +408,23 @@ static void on_connection(uv_stream_t *server, int status)
 		client_close(c);
 }
 
-/* Remove a socket left by an earlier run; refuse to touch any other file. */
+/* True when a daemon accepts connections on the socket at path. */
+static bool socket_live(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return live;
+}
+
+/*
+ * Remove a socket left by an earlier run; refuse to touch any other file,
+ * or a socket another daemon still answers on.
+ */
 static int remove_stale(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -453,8 +438,71 @@ static int remove_stale(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "control socket %s: exists and is not a socket", path);
 		return ERR_EXISTS;
 	}
+	if (socket_live(path)) {
+		snprintf(err, errlen, "control socket %s: another daemon is listening on it", path);
+		return ERR_EXISTS;
+	}
 	if (unlink(path) != 0) {
 		snprintf(err, errlen, "control socket %s: cannot remove the old one: %s", path,
+		         strerror(errno));
+		return ERR_IO;
+	}
+	return 0;
+}
+
+/*
+ * The owner and group the socket gets: control-socket-user (else username),
+ * control-socket-group (else the user's group); -1 keeps what bind() gave.
+ */
+static int socket_owner(const struct conf *conf, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+{
+	const char *user = conf->control_socket_user;
+	const char *group = conf->control_socket_group;
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (user == NULL || user[0] == '\0')
+		user = conf->username;
+	if (user != NULL && user[0] != '\0') {
+		struct passwd *pw = getpwnam(user);
+		if (pw == NULL) {
+			snprintf(err, errlen, "control socket: no such user %s", user);
+			return ERR_NOTFOUND;
+		}
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	if (group != NULL && group[0] != '\0') {
+		struct group *gr = getgrnam(group);
+		if (gr == NULL) {
+			snprintf(err, errlen, "control socket: no such group %s", group);
+			return ERR_NOTFOUND;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/*
+ * The socket's folder: created (mode 0755, owned like the socket so the
+ * daemon can remove its socket after dropping privileges) when missing.
+ */
+static int make_folder(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) != 0) {
+		if (errno == EEXIST)
+			return 0;
+		snprintf(err, errlen, "control socket %s: cannot create %s: %s", path, dir,
+		         strerror(errno));
+		return ERR_IO;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(dir, uid, gid) != 0) {
+		snprintf(err, errlen, "control socket %s: cannot give %s away: %s", path, dir,
 		         strerror(errno));
 		return ERR_IO;
 	}
@@ -464,11 +512,17 @@ static int remove_stale(const char *path, char *err, size_t errlen)
 static int server_listen(struct ctl_server *s, uv_loop_t *loop, char *err, size_t errlen)
 {
 	const char *path = s->path;
+	uid_t uid;
+	gid_t gid;
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
 		snprintf(err, errlen, "control socket %s: path too long", path);
 		return ERR_RANGE;
 	}
-	int rc = remove_stale(path, err, errlen);
+	int rc = socket_owner(s->env.current(s->env.arg)->conf, &uid, &gid, err, errlen);
+	if (rc == 0)
+		rc = make_folder(path, uid, gid, err, errlen);
+	if (rc == 0)
+		rc = remove_stale(path, err, errlen);
 	if (rc != 0)
 		return rc;
 	uv_pipe_init(loop, &s->pipe, 0);
@@ -480,7 +534,8 @@ static int server_listen(struct ctl_server *s, uv_loop_t *loop, char *err, size_
 		snprintf(err, errlen, "control socket %s: %s", path, uv_strerror(e));
 		return ERR_IO;
 	}
-	if (chmod(path, 0660) != 0)
+	if (chmod(path, 0660) != 0 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) != 0))
 		e = uv_translate_sys_error(errno);
 	if (e == 0)
 		e = uv_listen((uv_stream_t *)&s->pipe, 8, on_connection);
@@ -503,12 +558,13 @@ struct ctl_server *ctl_server_start(uv_loop_t *loop, const struct ctl_env *env, 
                                     size_t errlen)
 {
 	struct ctl_server *s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->path = strdup(env->conf->control_socket)) == NULL) {
+	if (s == NULL || (s->path = strdup(env->current(env->arg)->conf->control_socket)) == NULL) {
 		free(s);
 		snprintf(err, errlen, "control socket: %s", err_str(ERR_NOMEM));
 		return NULL;
 	}
 	s->env = *env;
+	s->st.env = &s->env;
 	if (server_listen(s, loop, err, errlen) != 0) {
 		if (s->pipe.loop != NULL) {
 			s->closing = true;

@@ -11,9 +11,9 @@
  * whether the start worked.
  *
  * The control socket (control.c) is served by this thread's loop, next to
- * the signal handlers.
- *
- * Non-goals: reload (a later issue).
+ * the signal handlers. A reload (SIGHUP or mangrove-control reload) reads
+ * the file again into a new runtime (runtime.h) and hands it to the
+ * workers; the caches and sockets stay.
  */
 #include "config.h"
 
@@ -33,6 +33,8 @@
 #include <uv.h>
 
 #include "control.h"
+#include "metrics.h"
+#include "runtime.h"
 #include "mangrove/cache.h"
 #include "mangrove/clock.h"
 #include "mangrove/anchor.h"
@@ -55,13 +57,9 @@ struct options {
 
 struct daemon {
 	struct options opt;
-	struct conf *conf;
-	struct iter_hints *hints;
-	struct cache *cache;
-	struct infra *infra;
-	struct val_anchors *anchors;
-	struct val_keycache *keys;
-	struct val_env val;
+	struct runtime *rt;      /* the configuration in force */
+	struct runtime *retired; /* earlier ones, until their requests have ended */
+	struct runtime_shared shared;
 	struct net_listeners *listeners;
 	struct net_worker **workers;
 	unsigned n_wanted;  /* conf->workers, at least 1 */
@@ -73,6 +71,7 @@ struct daemon {
 	uv_loop_t loop;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	struct ctl_server *ctl;
+	struct metrics_server *metrics;
 	uint64_t started_ms;
 	bool stopping;
 };
@@ -140,27 +139,15 @@ static int check_config(const struct options *opt)
 {
 	char err[512];
 	struct conf *conf = NULL;
-	struct iter_hints *hints = NULL;
-	if (conf_load(opt->config, &conf, err, sizeof(err)) != 0) {
+	struct runtime *rt = NULL;
+	struct runtime_shared none = {0};
+	if (conf_load(opt->config, &conf, err, sizeof(err)) != 0 ||
+	    runtime_new(conf, &none, &rt, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (iter_hints_load(conf->root_hints, &hints, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		conf_free(conf);
-		return 1;
-	}
-	struct val_anchors *anchors = NULL;
-	if (val_anchors_new(conf, &anchors, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		iter_hints_free(hints);
-		conf_free(conf);
-		return 1;
-	}
-	val_anchors_free(anchors);
 	printf("%s: ok\n", opt->config ? opt->config : "built-in defaults");
-	iter_hints_free(hints);
-	conf_free(conf);
+	runtime_free(rt);
 	return 0;
 }
 
@@ -168,43 +155,42 @@ static int check_config(const struct options *opt)
 static int daemon_load(struct daemon *d)
 {
 	char err[512];
-	if (conf_load(d->opt.config, &d->conf, err, sizeof(err)) != 0) {
+	struct conf *conf;
+	if (conf_load(d->opt.config, &conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	log_set_verbosity(d->conf->verbosity);
-	if (!d->opt.foreground && d->conf->logfile != NULL && d->conf->logfile[0] != '\0') {
-		if (log_open(d->conf->logfile) != 0) {
-			fprintf(stderr, "mangrove: cannot open log file %s: %s\n", d->conf->logfile,
+	log_set_verbosity(conf->verbosity);
+	if (!d->opt.foreground && conf->logfile != NULL && conf->logfile[0] != '\0') {
+		if (log_open(conf->logfile) != 0) {
+			fprintf(stderr, "mangrove: cannot open log file %s: %s\n", conf->logfile,
 			        strerror(errno));
+			conf_free(conf);
 			return -1;
 		}
 		d->log_to_file = true;
 	}
-	if (iter_hints_load(d->conf->root_hints, &d->hints, err, sizeof(err)) != 0) {
-		fatal(d, "%s", err);
-		return -1;
-	}
-	if (val_anchors_new(d->conf, &d->anchors, err, sizeof(err)) != 0) {
-		fatal(d, "%s", err);
-		return -1;
-	}
-	d->cache = cache_new(d->conf->cache_size, d->conf->cache_shards);
-	d->infra = infra_new(INFRA_ENTRIES);
-	d->keys = val_keycache_new(KEYCACHE_ENTRIES);
-	if (d->cache == NULL || d->infra == NULL || d->keys == NULL) {
+	d->shared.cache = cache_new(conf->cache_size, conf->cache_shards);
+	d->shared.infra = infra_new(INFRA_ENTRIES);
+	d->shared.keys = val_keycache_new(KEYCACHE_ENTRIES);
+	d->shared.nta = val_nta_new();
+	if (d->shared.cache == NULL || d->shared.infra == NULL || d->shared.keys == NULL ||
+	    d->shared.nta == NULL) {
+		conf_free(conf);
 		fatal(d, "cannot create the cache: %s", err_str(ERR_NOMEM));
 		return -1;
 	}
-	d->val = (struct val_env){.anchors = d->anchors,
-	                          .keys = d->keys,
-	                          .sig_skew = d->conf->val_sig_skew,
-	                          .nsec3_max_iterations = d->conf->nsec3_max_iterations,
-	                          .bogus_ttl = d->conf->val_bogus_ttl,
-	                          .cache = d->cache,
-	                          .aggressive = d->conf->aggressive_nsec};
-	d->n_wanted = d->conf->workers ? d->conf->workers : 1;
-	if (net_listeners_open(d->conf, d->n_wanted, &d->listeners, err, sizeof(err)) != 0) {
+	if (runtime_new(conf, &d->shared, &d->rt, err, sizeof(err)) != 0) {
+		fatal(d, "%s", err);
+		return -1;
+	}
+	d->n_wanted = d->rt->conf->workers ? d->rt->conf->workers : 1;
+	d->workers = calloc(d->n_wanted, sizeof(*d->workers));
+	if (d->workers == NULL) {
+		fatal(d, "cannot start the workers: %s", err_str(ERR_NOMEM));
+		return -1;
+	}
+	if (net_listeners_open(d->rt->conf, d->n_wanted, &d->listeners, err, sizeof(err)) != 0) {
 		fatal(d, "%s", err);
 		return -1;
 	}
@@ -289,7 +275,7 @@ static int pidfile_write(const char *path)
 /* Switch to the configured user for good, or refuse to run. */
 static int drop_privileges(const struct daemon *d)
 {
-	const char *user = d->conf->username;
+	const char *user = d->rt->conf->username;
 	if (user == NULL || user[0] == '\0')
 		return 0;
 	errno = 0;
@@ -318,21 +304,9 @@ static int drop_privileges(const struct daemon *d)
 static int workers_start(struct daemon *d)
 {
 	char err[512];
-	struct req_env env = {.conf = d->conf,
-	                      .cache = d->cache,
-	                      .infra = d->infra,
-	                      .hints = d->hints,
-	                      .stats = NULL,
-	                      .val = &d->val,
-	                      .val_budget = req_val_budget(d->conf)};
 	unsigned n = d->n_wanted;
-	d->workers = calloc(n, sizeof(*d->workers));
-	if (d->workers == NULL) {
-		fatal(d, "cannot start the workers: %s", err_str(ERR_NOMEM));
-		return -1;
-	}
 	for (unsigned i = 0; i < n; i++) {
-		d->workers[i] = net_worker_new(i, &env, d->listeners, err, sizeof(err));
+		d->workers[i] = net_worker_new(i, &d->rt->env, d->listeners, err, sizeof(err));
 		if (d->workers[i] == NULL) {
 			fatal(d, "%s", err);
 			return -1;
@@ -367,16 +341,64 @@ static void daemon_stop(void *arg, const char *why)
 	workers_stop(d);
 	ctl_server_close(d->ctl);
 	d->ctl = NULL;
+	metrics_server_close(d->metrics);
+	d->metrics = NULL;
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
 	uv_close((uv_handle_t *)&d->sig_hup, NULL);
+	runtime_retire_all(d->retired);
+}
+
+/*
+ * Read the configuration file again and hand the new runtime to every
+ * worker. Refused, with nothing changed, when the file is bad or changes an
+ * option only a restart can change. The message says what happened.
+ */
+static int daemon_reload(void *arg, char *msg, size_t len)
+{
+	struct daemon *d = arg;
+	char err[512], names[256];
+	struct conf *conf;
+	struct runtime *rt;
+	const char *file = d->opt.config ? d->opt.config : "built-in defaults";
+	int rc = conf_load(d->opt.config, &conf, err, sizeof(err));
+	if (rc == 0 && conf_restart_diff(d->rt->conf, conf, names, sizeof(names)) > 0) {
+		snprintf(err, sizeof(err), "%s: only a restart can change %s", file, names);
+		conf_free(conf);
+		rc = ERR_INVAL;
+	}
+	if (rc == 0)
+		rc = runtime_new(conf, &d->shared, &rt, err, sizeof(err));
+	if (rc != 0) {
+		log_err("reload refused, the running configuration stays: %s", err);
+		snprintf(msg, len, "%s; the running configuration stays", err);
+		return rc;
+	}
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		if (net_worker_set_env(d->workers[i], &rt->env, 2000) != 0)
+			log_warn("reload: worker %u is slow to take the new configuration", i);
+	}
+	runtime_retire(&d->loop, d->rt, &d->retired);
+	d->rt = rt;
+	log_set_verbosity(rt->conf->verbosity);
+	/* Zone trust states were judged under the old anchors: judge them again. */
+	val_keycache_flush(d->shared.keys);
+	log_info("reloaded %s", file);
+	snprintf(msg, len, "reloaded %s", file);
+	return 0;
+}
+
+static const struct req_env *daemon_env(void *arg)
+{
+	return &((struct daemon *)arg)->rt->env;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
 	if (signum == SIGHUP) {
-		log_info("SIGHUP: reload not implemented yet");
+		char msg[640];
+		daemon_reload(d, msg, sizeof(msg));
 		return;
 	}
 	daemon_stop(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -385,20 +407,44 @@ static void on_signal(uv_signal_t *h, int signum)
 /* The control socket, when control-socket names one. */
 static int control_start(struct daemon *d)
 {
-	const char *path = d->conf->control_socket;
+	const char *path = d->rt->conf->control_socket;
 	if (path == NULL || path[0] == '\0')
 		return 0;
 	char err[512];
-	struct ctl_env env = {.conf = d->conf,
-	                      .cache = d->cache,
-	                      .keys = d->keys,
+	struct ctl_env env = {.cache = d->shared.cache,
+	                      .infra = d->shared.infra,
+	                      .keys = d->shared.keys,
+	                      .nta = d->shared.nta,
 	                      .workers = d->workers,
-	                      .n_workers = d->n_workers,
+	                      .n_workers = d->n_wanted, /* all started before uv_run() */
 	                      .started_ms = d->started_ms,
+	                      .config_file = d->opt.config,
+	                      .current = daemon_env,
+	                      .reload = daemon_reload,
 	                      .stop = daemon_stop,
 	                      .arg = d};
 	d->ctl = ctl_server_start(&d->loop, &env, err, sizeof(err));
 	if (d->ctl == NULL) {
+		fatal(d, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The Prometheus endpoint, when metrics-interface names one (bound while still root). */
+static int metrics_start(struct daemon *d)
+{
+	const struct conf *conf = d->rt->conf;
+	if (!conf->has_metrics_interface)
+		return 0;
+	char err[512];
+	struct metrics_env env = {.workers = d->workers,
+	                          .n_workers = d->n_wanted, /* all started before uv_run() */
+	                          .cache = d->shared.cache,
+	                          .started_ms = d->started_ms};
+	d->metrics =
+	        metrics_server_start(&d->loop, &conf->metrics_interface, &env, err, sizeof(err));
+	if (d->metrics == NULL) {
 		fatal(d, "%s", err);
 		return -1;
 	}
@@ -447,9 +493,11 @@ static void daemon_free(struct daemon *d)
 		if (!d->stopping) {
 			workers_stop(d);
 			ctl_server_close(d->ctl);
+			metrics_server_close(d->metrics);
 			uv_close((uv_handle_t *)&d->sig_term, NULL);
 			uv_close((uv_handle_t *)&d->sig_int, NULL);
 			uv_close((uv_handle_t *)&d->sig_hup, NULL);
+			runtime_retire_all(d->retired);
 			uv_run(&d->loop, UV_RUN_DEFAULT);
 		}
 		uv_loop_close(&d->loop);
@@ -460,14 +508,13 @@ static void daemon_free(struct daemon *d)
 		net_worker_free(d->workers[i]);
 	free(d->workers);
 	net_listeners_free(d->listeners);
-	if (d->pidfile_written && unlink(d->conf->pidfile) != 0 && errno != ENOENT)
-		log_warn("cannot remove pid file %s: %s", d->conf->pidfile, strerror(errno));
-	infra_free(d->infra);
-	cache_free(d->cache);
-	val_keycache_free(d->keys);
-	val_anchors_free(d->anchors);
-	iter_hints_free(d->hints);
-	conf_free(d->conf);
+	if (d->pidfile_written && unlink(d->rt->conf->pidfile) != 0 && errno != ENOENT)
+		log_warn("cannot remove pid file %s: %s", d->rt->conf->pidfile, strerror(errno));
+	runtime_free(d->rt);
+	infra_free(d->shared.infra);
+	cache_free(d->shared.cache);
+	val_keycache_free(d->shared.keys);
+	val_nta_free(d->shared.nta);
 	log_close();
 }
 
@@ -478,20 +525,23 @@ static int daemon_run(struct daemon *d)
 		fatal(d, "cannot detach: %s", strerror(errno));
 		return -1;
 	}
-	if (d->conf->pidfile != NULL && d->conf->pidfile[0] != '\0') {
-		int rc = pidfile_write(d->conf->pidfile);
+	const struct conf *conf = d->rt->conf;
+	if (conf->pidfile != NULL && conf->pidfile[0] != '\0') {
+		int rc = pidfile_write(conf->pidfile);
 		if (rc != 0) {
-			fatal(d, "cannot write pid file %s: %s", d->conf->pidfile, strerror(-rc));
+			fatal(d, "cannot write pid file %s: %s", conf->pidfile, strerror(-rc));
 			return -1;
 		}
 		d->pidfile_written = true;
 	}
 	d->started_ms = clock_mono_ms();
-	if (drop_privileges(d) != 0 || signals_start(d) != 0 || workers_start(d) != 0 ||
-	    control_start(d) != 0)
+	/* The control socket is bound (and given its owner) while still root;
+	 * nothing on the main loop runs before uv_run() below. */
+	if (signals_start(d) != 0 || control_start(d) != 0 || metrics_start(d) != 0 ||
+	    drop_privileges(d) != 0 || workers_start(d) != 0)
 		return -1;
 	log_info("%s %s started: %u workers, %zu interfaces", PACKAGE_NAME, PACKAGE_VERSION,
-	         d->n_workers, d->conf->n_interfaces);
+	         d->n_workers, conf->n_interfaces);
 	notify_ready(d);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	log_totals(d);

@@ -192,10 +192,19 @@ void net_listeners_free(struct net_listeners *l)
 /* ---- sending replies ---- */
 
 void net__client_send(struct net_worker *w, const struct net__client *c, const uint8_t *buf,
-                      size_t len)
+                      size_t len, int ede_code, uint64_t started_ms)
 {
 	if (len >= WIRE_HDR_LEN)
 		STATS_INC(&w->stats, answers_rcode[buf[3] & 0x0f]);
+	if (ede_code >= 0)
+		STATS_INC(&w->stats, answers_ede[stats_ede_index(ede_code)]);
+	uint64_t ms = 0;
+	if (started_ms != 0) {
+		uint64_t now = uv_now(&w->loop);
+		ms = now > started_ms ? now - started_ms : 0;
+		STATS_ADD(&w->stats, latency_ms_sum, ms);
+	}
+	STATS_INC(&w->stats, latency[stats_latency_index(ms)]);
 	if (c->udp != NULL)
 		net__udp_send(c->udp, &c->addr, buf, len);
 	else if (c->conn != NULL)
@@ -216,7 +225,7 @@ static void reply_error(struct net_worker *w, const struct net__client *c,
 	size_t n =
 	        wire_reply_error(q, rcode, ede, w->conf->edns_buffer_size, w->reply, WIRE_MSG_MAX);
 	if (n > 0)
-		net__client_send(w, c, w->reply, n);
+		net__client_send(w, c, w->reply, n, ede != NULL ? ede->code : -1, 0);
 }
 
 /* Answer one waiter with the request's answer (ans NULL: SERVFAIL). */
@@ -236,7 +245,7 @@ static void waiter_answer(struct net_worker *w, struct net__waiter *wt, const ui
 		reply_error(w, c, &wt->q, WIRE_RCODE_SERVFAIL, NULL);
 		return;
 	}
-	net__client_send(w, c, w->reply, n);
+	net__client_send(w, c, w->reply, n, ede != NULL ? ede->code : -1, wt->started_ms);
 }
 
 /* ---- the in-flight table ---- */
@@ -403,7 +412,8 @@ void net__flight_drive(struct net__flight *f)
 
 /* ---- the client path ---- */
 
-static struct net__waiter *waiter_new(const struct net__client *c, const struct wire_query *q)
+static struct net__waiter *waiter_new(struct net_worker *w, const struct net__client *c,
+                                      const struct wire_query *q)
 {
 	struct net__waiter *wt;
 	size_t end = q->question_end;
@@ -416,6 +426,9 @@ static struct net__waiter *waiter_new(const struct net__client *c, const struct 
 	wt->next = NULL;
 	wt->conn_prev = wt->conn_next = NULL;
 	wt->client = *c;
+	wt->started_ms = uv_now(&w->loop);
+	if (wt->started_ms == 0)
+		wt->started_ms = 1; /* 0 means "not timed" to net__client_send() */
 	memcpy(wt->pkt, q->pkt, end);
 	wt->q = *q;
 	wt->q.pkt = wt->pkt;
@@ -464,7 +477,7 @@ static void query_resolve(struct net_worker *w, const struct net__client *c,
 		query_overload(w, c, q);
 		return;
 	}
-	struct net__waiter *wt = waiter_new(c, q);
+	struct net__waiter *wt = waiter_new(w, c, q);
 	if (wt == NULL) {
 		reply_error(w, c, q, WIRE_RCODE_SERVFAIL, NULL);
 		return;
@@ -520,6 +533,7 @@ void net__query_handle(struct net_worker *w, const struct net__client *c, const 
 	}
 	switch (conf_acl_check(w->conf, &c->addr)) {
 	case CONF_ACL_ALLOW:
+		STATS_INC(&w->stats, acl_allowed);
 		break;
 	case CONF_ACL_REFUSE: {
 		struct wire_ede ede = {.code = WIRE_EDE_PROHIBITED, .text = NULL};
@@ -537,11 +551,12 @@ void net__query_handle(struct net_worker *w, const struct net__client *c, const 
 		query_error(w, c, &q, rc);
 		return;
 	}
+	STATS_INC(&w->stats, queries_qtype[stats_qtype_index(q.qtype)]);
 	size_t n = req_cache_answer(&w->env, &q, client_limit(w, c, &q), w->reply, WIRE_MSG_MAX);
 	if (n > 0) {
 		if (log_enabled(LOG_LEVEL_QUERY))
 			query_log(c, &q, "cache");
-		net__client_send(w, c, w->reply, n);
+		net__client_send(w, c, w->reply, n, -1, 0); /* req_cache_answer() counted its EDE */
 		return;
 	}
 	if (log_enabled(LOG_LEVEL_QUERY))
@@ -567,11 +582,43 @@ static void worker_shutdown(struct net_worker *w)
 			flight_end(w->flights[i], FLIGHT_SILENT);
 	}
 	uv_close((uv_handle_t *)&w->stop_async, NULL);
+	uv_close((uv_handle_t *)&w->env_async, NULL);
 }
 
 static void stop_cb(uv_async_t *a)
 {
 	worker_shutdown(a->data);
+}
+
+/* A reload's new env: from the next query on, requests and clients use it. */
+static void env_cb(uv_async_t *a)
+{
+	struct net_worker *w = a->data;
+	uv_mutex_lock(&w->env_lock);
+	if (w->env_next != NULL) {
+		w->env = *w->env_next;
+		w->env.stats = &w->stats;
+		w->conf = w->env.conf;
+		w->env_next = NULL;
+		uv_cond_signal(&w->env_taken);
+	}
+	uv_mutex_unlock(&w->env_lock);
+}
+
+int net_worker_set_env(struct net_worker *w, const struct req_env *env, uint64_t timeout_ms)
+{
+	int rc = 0;
+	uv_mutex_lock(&w->env_lock);
+	w->env_next = env;
+	uv_async_send(&w->env_async);
+	uint64_t end = uv_hrtime() + timeout_ms * 1000000u;
+	while (w->env_next != NULL && rc == 0) {
+		uint64_t now = uv_hrtime();
+		if (now >= end || uv_cond_timedwait(&w->env_taken, &w->env_lock, end - now) != 0)
+			rc = w->env_next != NULL ? ERR_TIMEOUT : 0;
+	}
+	uv_mutex_unlock(&w->env_lock);
+	return rc;
 }
 
 static size_t pow2_at_least(size_t n, size_t lo, size_t hi)
@@ -607,6 +654,8 @@ static void worker_release(struct net_worker *w)
 	free(w->reply);
 	free(w->udp);
 	free(w->tcp);
+	uv_cond_destroy(&w->env_taken);
+	uv_mutex_destroy(&w->env_lock);
 	free(w);
 }
 
@@ -657,6 +706,17 @@ struct net_worker *net_worker_new(unsigned id, const struct req_env *env, struct
 	w->env.stats = &w->stats;
 	w->conf = env->conf;
 	rnd_bytes(w->hash_key, sizeof(w->hash_key));
+	if (uv_mutex_init(&w->env_lock) != 0) {
+		free(w);
+		snprintf(err, errlen, "cannot create worker %u: %s", id, err_str(ERR_NOMEM));
+		return NULL;
+	}
+	if (uv_cond_init(&w->env_taken) != 0) {
+		uv_mutex_destroy(&w->env_lock);
+		free(w);
+		snprintf(err, errlen, "cannot create worker %u: %s", id, err_str(ERR_NOMEM));
+		return NULL;
+	}
 	if (worker_alloc(w, l->n_addrs) != 0 || uv_loop_init(&w->loop) != 0) {
 		snprintf(err, errlen, "cannot create worker %u: %s", id, err_str(ERR_NOMEM));
 		worker_release(w);
@@ -664,6 +724,8 @@ struct net_worker *net_worker_new(unsigned id, const struct req_env *env, struct
 	}
 	uv_async_init(&w->loop, &w->stop_async, stop_cb);
 	w->stop_async.data = w;
+	uv_async_init(&w->loop, &w->env_async, env_cb);
+	w->env_async.data = w;
 	if (worker_take_sockets(w, l, err, errlen) != 0) {
 		net_worker_free(w);
 		return NULL;

@@ -53,9 +53,10 @@ static bool addr_from_rr(const ldns_rr *rr, struct sa *out)
 	return false;
 }
 
-bool iter__deleg_add_addr(struct iter *it, struct iter_deleg *dp, unsigned ns, const ldns_rr *rr)
+bool iter__deleg_add_addr(const struct req_env *env, struct iter_deleg *dp, unsigned ns,
+                          const ldns_rr *rr)
 {
-	const struct conf *conf = it->env->conf;
+	const struct conf *conf = env->conf;
 	struct sa a;
 	if (!addr_from_rr(rr, &a))
 		return false;
@@ -77,18 +78,18 @@ bool iter__deleg_add_addr(struct iter *it, struct iter_deleg *dp, unsigned ns, c
 	return true;
 }
 
-void iter__deleg_add_addrs(struct iter *it, struct iter_deleg *dp, unsigned ns,
+void iter__deleg_add_addrs(const struct req_env *env, struct iter_deleg *dp, unsigned ns,
                            const ldns_rr_list *rrs)
 {
 	for (size_t i = 0; rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(rrs, i);
 		if (wire_dname_equal(iter__owner(rr), dp->ns[ns].name))
-			iter__deleg_add_addr(it, dp, ns, rr);
+			iter__deleg_add_addr(env, dp, ns, rr);
 	}
 }
 
 /* Addresses of an NS name from the cache (any trust: glue counts here). */
-static void deleg_cached_addrs(struct iter *it, struct iter_deleg *dp, unsigned ns)
+static void deleg_cached_addrs(const struct req_env *env, struct iter_deleg *dp, unsigned ns)
 {
 	static const ldns_rr_type types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA};
 	ldns_rdf *name =
@@ -96,11 +97,11 @@ static void deleg_cached_addrs(struct iter *it, struct iter_deleg *dp, unsigned 
 	if (name == NULL)
 		return;
 	for (size_t k = 0; k < 2; k++) {
-		ldns_rr_list *rrs = cache_rrset_lookup(it->env->cache, name, types[k],
-		                                       LDNS_RR_CLASS_IN, clock_wall(), NULL, NULL);
+		ldns_rr_list *rrs = cache_rrset_lookup(env->cache, name, types[k], LDNS_RR_CLASS_IN,
+		                                       clock_wall(), NULL, NULL);
 		if (rrs == NULL)
 			continue;
-		iter__deleg_add_addrs(it, dp, ns, rrs);
+		iter__deleg_add_addrs(env, dp, ns, rrs);
 		ldns_rr_list_deep_free(rrs);
 	}
 	ldns_rdf_deep_free(name);
@@ -118,13 +119,13 @@ static void deleg_take_ns(struct iter_deleg *dp, const ldns_rr_list *rrs)
 	}
 }
 
-struct iter_deleg *iter__deleg_from_cache(struct iter *it, const uint8_t *zone)
+struct iter_deleg *iter__deleg_from_cache(const struct req_env *env, const uint8_t *zone)
 {
 	ldns_rdf *owner = ldns_dname_new_frm_data((uint16_t)wire_dname_len(zone), zone);
 	if (owner == NULL)
 		return NULL;
-	ldns_rr_list *ns = cache_rrset_lookup(it->env->cache, owner, LDNS_RR_TYPE_NS,
-	                                      LDNS_RR_CLASS_IN, clock_wall(), NULL, NULL);
+	ldns_rr_list *ns = cache_rrset_lookup(env->cache, owner, LDNS_RR_TYPE_NS, LDNS_RR_CLASS_IN,
+	                                      clock_wall(), NULL, NULL);
 	ldns_rdf_deep_free(owner);
 	if (ns == NULL)
 		return NULL;
@@ -132,7 +133,7 @@ struct iter_deleg *iter__deleg_from_cache(struct iter *it, const uint8_t *zone)
 	if (dp != NULL) {
 		deleg_take_ns(dp, ns);
 		for (unsigned i = 0; i < dp->n_ns; i++)
-			deleg_cached_addrs(it, dp, i);
+			deleg_cached_addrs(env, dp, i);
 	}
 	ldns_rr_list_deep_free(ns);
 	if (dp != NULL && dp->n_ns == 0) {
@@ -142,17 +143,17 @@ struct iter_deleg *iter__deleg_from_cache(struct iter *it, const uint8_t *zone)
 	return dp;
 }
 
-struct iter_deleg *iter__deleg_from_hints(struct iter *it)
+struct iter_deleg *iter__deleg_from_hints(const struct req_env *env)
 {
 	static const uint8_t root[1] = {0};
-	const struct iter_hints *h = it->env->hints;
+	const struct iter_hints *h = env->hints;
 	struct iter_deleg *dp = deleg_new(root);
 	if (dp == NULL)
 		return NULL;
 	dp->from_hints = true;
 	deleg_take_ns(dp, h->ns);
 	for (unsigned i = 0; i < dp->n_ns; i++)
-		iter__deleg_add_addrs(it, dp, i, h->addrs);
+		iter__deleg_add_addrs(env, dp, i, h->addrs);
 	return dp;
 }
 
@@ -218,12 +219,12 @@ struct iter_deleg *iter__deleg_from_referral(struct iter *it, const ldns_pkt *re
 		for (size_t j = 0; add != NULL && j < ldns_rr_list_rr_count(add); j++) {
 			const ldns_rr *rr = ldns_rr_list_rr(add, j);
 			if (wire_dname_equal(iter__owner(rr), dp->ns[i].name))
-				iter__deleg_add_addr(it, dp, i, rr);
+				iter__deleg_add_addr(it->env, dp, i, rr);
 		}
 	}
 	deleg_cache_referral(it, dp, auth, add, bailiwick);
 	/* Cached addresses fill in NS names that came without glue. */
 	for (unsigned i = 0; i < dp->n_ns; i++)
-		deleg_cached_addrs(it, dp, i);
+		deleg_cached_addrs(it->env, dp, i);
 	return dp;
 }

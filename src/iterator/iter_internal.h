@@ -12,9 +12,9 @@
 #include "mangrove/iterator.h"
 #include "mangrove/wire.h"
 
-#define ITER_MAX_TASKS        6  /* nesting of sub-questions (NS addresses, priming) */
-#define ITER_MAX_NS           16 /* NS names kept per delegation */
-#define ITER_MAX_SERVERS      32 /* addresses kept per delegation */
+#define ITER_MAX_TASKS        6           /* nesting of sub-questions (NS addresses, priming) */
+#define ITER_MAX_NS           ITER_CUT_NS /* NS names kept per delegation */
+#define ITER_MAX_SERVERS      ITER_CUT_SERVERS /* addresses kept per delegation */
 #define ITER_TRIES_PER_SERVER 2
 #define ITER_QMIN_MAX_STEPS   10 /* RFC 9156 §2.3 MAX_MINIMISE_COUNT */
 #define ITER_QBUF_MAX         512
@@ -148,9 +148,9 @@ void iter__cache_section(struct iter *it, const ldns_rr_list *rrs, const uint8_t
 /* ---- delegation.c ---- */
 
 /** A delegation from the cached NS RRset at zone; NULL when none is cached or usable. */
-struct iter_deleg *iter__deleg_from_cache(struct iter *it, const uint8_t *zone);
+struct iter_deleg *iter__deleg_from_cache(const struct req_env *env, const uint8_t *zone);
 /** A delegation for the root from the hints. */
-struct iter_deleg *iter__deleg_from_hints(struct iter *it);
+struct iter_deleg *iter__deleg_from_hints(const struct req_env *env);
 /**
  * A delegation from a referral: the NS RRset at zone in the reply's
  * authority section and glue from the additional section that lies inside
@@ -160,9 +160,10 @@ struct iter_deleg *iter__deleg_from_referral(struct iter *it, const ldns_pkt *re
                                              const uint8_t *zone, const uint8_t *bailiwick);
 /** Add an address for NS name index ns (family and localhost filters applied); false when dropped.
  */
-bool iter__deleg_add_addr(struct iter *it, struct iter_deleg *dp, unsigned ns, const ldns_rr *rr);
+bool iter__deleg_add_addr(const struct req_env *env, struct iter_deleg *dp, unsigned ns,
+                          const ldns_rr *rr);
 /** Add the A/AAAA records of a list whose owner is NS name index ns. */
-void iter__deleg_add_addrs(struct iter *it, struct iter_deleg *dp, unsigned ns,
+void iter__deleg_add_addrs(const struct req_env *env, struct iter_deleg *dp, unsigned ns,
                            const ldns_rr_list *rrs);
 
 /* ---- select.c ---- */

@@ -237,14 +237,11 @@ static bool deleg_usable(const struct iter_deleg *dp)
 	return false;
 }
 
-static struct iter_deleg *closest_cut(struct iter *it, const struct iter_task *t)
+/* The closest cached zone cut at or above name with servers we can reach. */
+static struct iter_deleg *closest_cut(const struct req_env *env, const uint8_t *name)
 {
-	const uint8_t *name = t->qname;
-	/* RFC 4035 §3.1.4.1: DS lives in the parent zone. */
-	if (t->qtype == LDNS_RR_TYPE_DS && name[0] != 0)
-		name = wire_dname_parent(name);
 	for (;;) {
-		struct iter_deleg *dp = iter__deleg_from_cache(it, name);
+		struct iter_deleg *dp = iter__deleg_from_cache(env, name);
 		if (dp != NULL && deleg_usable(dp))
 			return dp;
 		free(dp);
@@ -252,6 +249,35 @@ static struct iter_deleg *closest_cut(struct iter *it, const struct iter_task *t
 			return NULL;
 		name = wire_dname_parent(name);
 	}
+}
+
+static struct iter_deleg *task_cut(struct iter *it, const struct iter_task *t)
+{
+	const uint8_t *name = t->qname;
+	/* RFC 4035 §3.1.4.1: DS lives in the parent zone. */
+	if (t->qtype == LDNS_RR_TYPE_DS && name[0] != 0)
+		name = wire_dname_parent(name);
+	return closest_cut(it->env, name);
+}
+
+int iter_cut_lookup(const struct req_env *env, const uint8_t *name, struct iter_cut *out)
+{
+	struct iter_deleg *dp = closest_cut(env, name);
+	if (dp == NULL)
+		dp = iter__deleg_from_hints(env);
+	if (dp == NULL)
+		return ERR_NOMEM;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->zone, dp->zone, wire_dname_len(dp->zone));
+	out->from_hints = dp->from_hints;
+	for (unsigned i = 0; i < dp->n_ns && i < ITER_CUT_NS; i++, out->n_ns++)
+		memcpy(out->ns[i], dp->ns[i].name, wire_dname_len(dp->ns[i].name));
+	for (unsigned i = 0; i < dp->n_srv && i < ITER_CUT_SERVERS; i++, out->n_srv++) {
+		out->srv[i].addr = dp->srv[i].addr;
+		out->srv[i].ns = dp->srv[i].ns;
+	}
+	free(dp);
+	return 0;
 }
 
 static void qmin_reset(struct iter *it, struct iter_task *t)
@@ -267,7 +293,7 @@ static void st_find_cut(struct iter *it, struct iter_task *t)
 {
 	static const uint8_t root[1] = {0};
 	free(t->dp);
-	t->dp = t->kind == ITER_TASK_PRIME ? NULL : closest_cut(it, t);
+	t->dp = t->kind == ITER_TASK_PRIME ? NULL : task_cut(it, t);
 	if (t->dp == NULL) {
 		/* RFC 8109: learn the current root NS set from the hints once. */
 		if (t->kind != ITER_TASK_PRIME && !t->primed) {
@@ -277,7 +303,7 @@ static void st_find_cut(struct iter *it, struct iter_task *t)
 				return;
 			}
 		}
-		t->dp = iter__deleg_from_hints(it);
+		t->dp = iter__deleg_from_hints(it->env);
 	}
 	if (t->dp == NULL) {
 		iter_abort(it, WIRE_EDE_OTHER, "out of memory");
@@ -625,7 +651,7 @@ static void sub_done(struct iter *it)
 	struct iter_task *parent = iter__top(it);
 	if (child->kind == ITER_TASK_NS_ADDR) {
 		if (child->rcode == LDNS_RCODE_NOERROR && parent->dp != NULL)
-			iter__deleg_add_addrs(it, parent->dp, child->parent_ns, child->answer);
+			iter__deleg_add_addrs(it->env, parent->dp, child->parent_ns, child->answer);
 		parent->state = ITER_ST_SELECT;
 	} else {
 		parent->state = ITER_ST_FIND_CUT;

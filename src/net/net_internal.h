@@ -71,6 +71,7 @@ struct net__waiter {
 	struct net__waiter *next;                  /* the flight's list */
 	struct net__waiter *conn_prev, *conn_next; /* the TCP connection's list */
 	struct net__client client;
+	uint64_t started_ms; /* uv_now() when the question came in, for the latency histogram */
 	struct wire_query q;
 	uint8_t pkt[WIRE_HDR_LEN + WIRE_DNAME_MAX + 4]; /* header and question */
 };
@@ -128,6 +129,11 @@ struct net_worker {
 	unsigned id;
 	struct req_env env; /* env.stats points at stats below */
 	const struct conf *conf;
+	/* A reload hands a new env over (net_worker_set_env), under env_lock. */
+	uv_async_t env_async;
+	uv_mutex_t env_lock;
+	uv_cond_t env_taken;
+	const struct req_env *env_next; /* NULL once taken */
 	struct stats stats;
 	uint8_t hash_key[16]; /* random per worker: clients cannot aim at a bucket */
 
@@ -156,9 +162,13 @@ uint64_t net__hash(const struct net_worker *w, const void *data, size_t len);
 /** The client path: parse, ACL, cache, join or start a request. pkt is borrowed. */
 void net__query_handle(struct net_worker *w, const struct net__client *c, const uint8_t *pkt,
                        size_t len);
-/** Send a reply to a client (counted by rcode). */
+/**
+ * Send a reply to a client and count it: by RCODE, by EDE code (ede_code,
+ * -1 for none) and by latency from started_ms (uv_now() at the query; 0 for
+ * answers made at once, counted in the first bucket).
+ */
 void net__client_send(struct net_worker *w, const struct net__client *c, const uint8_t *buf,
-                      size_t len);
+                      size_t len, int ede_code, uint64_t started_ms);
 /** Run req_step() and act on it: start the next upstream exchange or answer. */
 void net__flight_drive(struct net__flight *f);
 

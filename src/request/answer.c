@@ -149,6 +149,13 @@ static int answer_variant(struct req *r, const struct iter_result *res, bool dns
 	 * cannot make us validate it again on every query. */
 	if (bogus && r->env->val != NULL)
 		ttl = r->env->val->bogus_ttl;
+	/* RFC 7646 §2: an answer let through by a negative trust anchor is not
+	 * kept past the anchor's expiry, when it would be validated again. */
+	time_t until;
+	if (r->val != NULL && val_result_nta(r->val, &until)) {
+		time_t now = clock_wall();
+		ttl = until <= now ? 0 : (uint32_t)(until - now < ttl ? until - now : ttl);
+	}
 	if ((bogus || may_cache(res, pkt)) && ttl > 0 && ttl != UINT32_MAX)
 		cache_msg_store(r->env->cache, r->qname, r->qtype, r->qclass, flags, *wire, *len,
 		                ttl, clock_wall(), r->ede.code);
@@ -226,7 +233,10 @@ size_t req_cache_answer(const struct req_env *env, const struct wire_query *q, s
 	}
 	size_t n = req_reply_finish(out, len, cap, q, limit, ede.code >= 0 ? &ede : NULL,
 	                            env->conf->edns_buffer_size);
-	if (n > 0)
+	if (n > 0) {
 		STATS_INC(env->stats, cache_hits);
+		if (ede.code >= 0)
+			STATS_INC(env->stats, answers_ede[stats_ede_index(ede.code)]);
+	}
 	return n;
 }

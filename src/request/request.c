@@ -103,14 +103,17 @@ static void count_validation(struct req *r)
 {
 	struct stats *st = r->env->stats;
 	if (r->vstatus == VAL_SECURE)
-		st->val_secure++;
+		STATS_INC(st, val_secure);
+	else if (r->vstatus == VAL_INSECURE &&
+	         val_anchors_closest(r->env->val->anchors, r->qname) == NULL)
+		STATS_INC(st, val_indeterminate); /* RFC 4035 §4.3: no trust anchor */
 	else if (r->vstatus == VAL_INSECURE)
-		st->val_insecure++;
+		STATS_INC(st, val_insecure);
 	else if (r->vstatus == VAL_BOGUS)
-		st->val_bogus++;
+		STATS_INC(st, val_bogus);
 	if (r->vbudget.exhausted) {
 		char name[WIRE_DNAME_MAX * 4 + 2];
-		st->val_budget++;
+		STATS_INC(st, val_budget);
 		log_debug(LOG_LEVEL_QUERY, "validation: %s: work budget exhausted",
 		          wire_dname_to_str(r->qname, name, sizeof(name)));
 	}
@@ -204,6 +207,10 @@ static enum req_action req_send(struct req *r, struct req_send *out, uint64_t no
 		STATS_INC(r->env->stats, upstream_sent_tcp);
 	else
 		STATS_INC(r->env->stats, upstream_sent_udp);
+	if (out->server.u.sa.sa_family == AF_INET6)
+		STATS_INC(r->env->stats, upstream_sent_ip6);
+	else
+		STATS_INC(r->env->stats, upstream_sent_ip4);
 	return REQ_SEND;
 }
 

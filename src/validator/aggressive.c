@@ -18,8 +18,7 @@
 #include "mangrove/errors.h"
 #include "keys_internal.h"
 
-/* A type from the private range (RFC 6895 §3.1): the zone's denial records. */
-#define AGGR_TYPE 65351
+/* Kept under CACHE_MSG_TYPE_DENIAL, a private-range type (RFC 6895 §3.1). */
 /* Denial records kept per zone; the oldest go first. */
 #define AGGR_MAX_RECORDS 16
 
@@ -38,7 +37,7 @@ static ldns_pkt *aggr_load(struct cache *c, const uint8_t *zone)
 {
 	static _Thread_local uint8_t buf[WIRE_MSG_MAX];
 	size_t len;
-	if (cache_msg_lookup(c, zone, AGGR_TYPE, LDNS_RR_CLASS_IN, 0, clock_wall(), buf,
+	if (cache_msg_lookup(c, zone, CACHE_MSG_TYPE_DENIAL, LDNS_RR_CLASS_IN, 0, clock_wall(), buf,
 	                     sizeof(buf), &len, NULL) != 0)
 		return NULL;
 	ldns_pkt *pkt = NULL;
@@ -87,7 +86,7 @@ void val__aggr_store(struct cache *c, const uint8_t *zone, const ldns_rr_list *r
 	size_t len = 0;
 	if (ttl != UINT32_MAX && ttl > 0 && ldns_pkt2wire(&wire, pkt, &len) == LDNS_STATUS_OK &&
 	    len <= WIRE_MSG_MAX)
-		cache_msg_store(c, zone, AGGR_TYPE, LDNS_RR_CLASS_IN, 0, wire, len, ttl,
+		cache_msg_store(c, zone, CACHE_MSG_TYPE_DENIAL, LDNS_RR_CLASS_IN, 0, wire, len, ttl,
 		                clock_wall(), -1);
 	free(wire);
 	ldns_pkt_free(pkt);
@@ -136,6 +135,9 @@ int val_aggressive_answer(const struct val_env *env, const uint8_t *qname, uint1
                           struct val_budget *budget, uint16_t *rcode, ldns_rr_list **authority)
 {
 	if (env->cache == NULL || !env->aggressive || qtype == LDNS_RR_TYPE_DS)
+		return ERR_NOTFOUND;
+	/* RFC 7646: under a negative trust anchor nothing is answered as validated. */
+	if (env->nta != NULL && val_nta_covers(env->nta, qname, clock_wall()))
 		return ERR_NOTFOUND;
 	/* The closest enclosing zone whose denial records we keep. */
 	for (const uint8_t *zone = qname; zone != NULL; zone = wire_dname_parent(zone)) {

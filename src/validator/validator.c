@@ -48,8 +48,10 @@ struct val {
 	bool wanting;
 	bool done;
 	enum val_status status;
-	int ede;    /* explains status */
-	int zs_ede; /* explains the last zone_status() outcome */
+	int ede;          /* explains status */
+	int zs_ede;       /* explains the last zone_status() outcome */
+	bool nta;         /* a negative trust anchor made part of this pass insecure */
+	time_t nta_until; /* the earliest expiry of those NTAs */
 };
 
 /* What finding the state of a name came to. */
@@ -522,6 +524,28 @@ static bool walk_take(struct val *v, struct val__zone **cur, struct val__zone *z
 }
 
 /*
+ * Is name at or below a negative trust anchor (RFC 7646 §2)? A configured
+ * anchor below the NTA that encloses name starts validation again there
+ * (as for domain-insecure); one at the NTA's own name is overridden by it.
+ * The earliest expiry of the NTAs that applied is kept for val_result_nta().
+ */
+static bool nta_covers(struct val *v, const uint8_t *name)
+{
+	unsigned labels;
+	time_t until;
+	if (v->env->nta == NULL ||
+	    val_nta_find(v->env->nta, name, clock_wall(), &labels, &until) != 0)
+		return false;
+	const struct val_anchor *a = val_anchors_closest(v->env->anchors, name);
+	if (a != NULL && wire_dname_labels(val_anchor_name(a)) > labels)
+		return false;
+	if (!v->nta || until < v->nta_until)
+		v->nta_until = until;
+	v->nta = true;
+	return true;
+}
+
+/*
  * The state of the zone that holds name: walk from the closest trust anchor
  * down one label at a time (RFC 4035 §5.1, §5.2). On ZS_SECURE, *zone is
  * the innermost secure zone at or above name (caller releases it).
@@ -530,8 +554,9 @@ static enum zs zone_status(struct val *v, const uint8_t *name, struct val__zone 
 {
 	*zone = NULL;
 	v->zs_ede = -1;
-	if (val_anchors_insecure(v->env->anchors, name))
-		return ZS_INSECURE; /* RFC 7646 negative trust anchor */
+	/* RFC 7646: domain-insecure, or an NTA: the walk stops being checked there. */
+	if (val_anchors_insecure(v->env->anchors, name) || nta_covers(v, name))
+		return ZS_INSECURE;
 	const struct val_anchor *a = val_anchors_closest(v->env->anchors, name);
 	if (a == NULL)
 		return ZS_INSECURE;
@@ -634,6 +659,10 @@ static bool check_rrset(struct val *v, const ldns_rr *first)
 	bool more = true;
 	if (set == NULL || sigs == NULL) {
 		verdict(v, VAL_BOGUS, WIRE_EDE_BOGUS);
+	} else if (nta_covers(v, owner)) {
+		/* RFC 7646 §2: at or below an NTA, even inside its signer's zone. No EDE:
+		 * RFC 8914 has no code for it, and an unsigned zone's answer has none. */
+		verdict(v, VAL_INSECURE, -1);
 	} else if (ldns_rr_list_rr_count(sigs) == 0) {
 		/* Unsigned: fine only inside an insecure zone (RFC 4035 §5.2). */
 		enum zs rc = zone_status(v, owner, &zone);
@@ -733,6 +762,10 @@ static bool check_denial(struct val *v)
 {
 	const uint8_t *name = denied_name(v);
 	const ldns_rr *soa = NULL;
+	if (nta_covers(v, name)) {
+		verdict(v, VAL_INSECURE, -1); /* RFC 7646 §2, as in check_rrset() */
+		return true;
+	}
 	for (size_t i = 0; i < ldns_rr_list_rr_count(v->in.authority); i++) {
 		if (ldns_rr_get_type(ldns_rr_list_rr(v->in.authority, i)) == LDNS_RR_TYPE_SOA)
 			soa = ldns_rr_list_rr(v->in.authority, i);
@@ -829,6 +862,7 @@ enum val_action val_step(struct val *v, struct val_fetch *out)
 	v->status = VAL_SECURE;
 	v->ede = -1;
 	v->wanting = false;
+	v->nta = false;
 	if (!check_all(v) && v->wanting && v->n_memo < VAL_MAX_FETCHES && !v->budget->exhausted) {
 		*out = v->want;
 		return VAL_FETCH;
@@ -843,6 +877,14 @@ enum val_action val_step(struct val *v, struct val_fetch *out)
 	}
 	v->done = true;
 	return VAL_DONE;
+}
+
+bool val_result_nta(const struct val *v, time_t *until)
+{
+	bool nta = v->done && v->status == VAL_INSECURE && v->nta;
+	if (nta && until != NULL)
+		*until = v->nta_until;
+	return nta;
 }
 
 enum val_status val_result(const struct val *v, struct wire_ede *ede)

@@ -43,6 +43,8 @@ def write_config(path, world, logfile, overrides=None):
         'access-control': ['127.0.0.0/24 allow'],
         'verbosity': '2',
         'logfile': logfile,
+        # Never the built-in /run/mangrove: each daemon has its own.
+        'control-socket': os.path.join(os.path.dirname(os.path.abspath(path)), 'control.sock'),
     }
     opts.update(overrides or {})
     lines = ['server:']
@@ -70,6 +72,7 @@ class Resolver:
             conf = write_config(os.path.join(self.dir, 'mangrove.conf'), world,
                                 self.logfile, overrides)
         self.conf = conf
+        self.control_socket = os.path.join(self.dir, 'control.sock')
         self.cwd = cwd
         self.addr = RESOLVER_ADDR
         self.proc = None
@@ -203,6 +206,11 @@ def control(sock, *args, conf=None):
     cmd = [CONTROL] + (['-c', conf] if conf else ['-s', sock]) + list(args)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
     return p.returncode, p.stdout, p.stderr
+
+
+def ctl(r, *args):
+    """mangrove-control against resolver r's own control socket."""
+    return control(r.control_socket, *args)
 
 
 def control_stats(sock):

@@ -23,132 +23,8 @@
 #include "mangrove/errors.h"
 #include "mangrove/wire.h"
 
-#define T0 1700000000
-
 #include "alloc_count.h"
-
-/* ---- helpers ---- */
-
-static void dname(const char *text, uint8_t *out)
-{
-	assert_int_equal(wire_dname_from_str(text, out, NULL), 0);
-}
-
-/*
- * A reply to name/A carrying n A records (owner compressed to the question),
- * each with the given TTL and rdata tag + i. Returns its length.
- */
-static size_t make_reply(uint8_t *buf, size_t cap, const char *name, unsigned n, uint32_t ttl,
-                         uint32_t tag)
-{
-	uint8_t q[WIRE_DNAME_MAX];
-	size_t qlen;
-	assert_int_equal(wire_dname_from_str(name, q, &qlen), 0);
-	size_t len = WIRE_HDR_LEN + qlen + 4 + (size_t)n * 16;
-	assert_true(len <= cap && n <= 65535);
-	memset(buf, 0, WIRE_HDR_LEN);
-	wire_write_u16(buf, 0x1234);
-	wire_write_u16(buf + 2, WIRE_FLAG_QR | WIRE_FLAG_RD | WIRE_FLAG_RA);
-	wire_write_u16(buf + 4, 1);
-	wire_write_u16(buf + 6, (uint16_t)n);
-	size_t pos = WIRE_HDR_LEN;
-	memcpy(buf + pos, q, qlen);
-	pos += qlen;
-	wire_write_u16(buf + pos, WIRE_TYPE_A);
-	wire_write_u16(buf + pos + 2, WIRE_CLASS_IN);
-	pos += 4;
-	for (unsigned i = 0; i < n; i++) {
-		wire_write_u16(buf + pos, 0xc000 | WIRE_HDR_LEN);
-		wire_write_u16(buf + pos + 2, WIRE_TYPE_A);
-		wire_write_u16(buf + pos + 4, WIRE_CLASS_IN);
-		wire_write_u32(buf + pos + 6, ttl);
-		wire_write_u16(buf + pos + 10, 4);
-		wire_write_u32(buf + pos + 12, tag + i);
-		pos += 16;
-	}
-	return pos;
-}
-
-/* The TTL of answer record i in a reply made by make_reply. */
-static uint32_t reply_ttl(const uint8_t *buf, size_t qlen, unsigned i)
-{
-	return wire_read_u32(buf + WIRE_HDR_LEN + qlen + 4 + (size_t)i * 16 + 6);
-}
-
-static uint32_t reply_tag(const uint8_t *buf, size_t qlen, unsigned i)
-{
-	return wire_read_u32(buf + WIRE_HDR_LEN + qlen + 4 + (size_t)i * 16 + 12);
-}
-
-static int store_a(struct cache *c, const char *name, uint8_t flags, unsigned n, uint32_t ttl,
-                   uint32_t tag, time_t now)
-{
-	uint8_t q[WIRE_DNAME_MAX], wire[512];
-	dname(name, q);
-	size_t len = make_reply(wire, sizeof(wire), name, n, ttl, tag);
-	return cache_msg_store(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, flags, wire, len, ttl, now, -1);
-}
-
-static int lookup_a(struct cache *c, const char *name, uint8_t flags, time_t now, uint8_t *out,
-                    size_t cap, size_t *outlen)
-{
-	uint8_t q[WIRE_DNAME_MAX];
-	dname(name, q);
-	return cache_msg_lookup(c, q, WIRE_TYPE_A, WIRE_CLASS_IN, flags, now, out, cap, outlen,
-	                        NULL);
-}
-
-static bool present(struct cache *c, const char *name, time_t now)
-{
-	uint8_t out[512];
-	size_t len;
-	return lookup_a(c, name, 0, now, out, sizeof(out), &len) == 0;
-}
-
-static ldns_rr_list *rrs(const char *first, ...)
-{
-	ldns_rr_list *list = ldns_rr_list_new();
-	va_list ap;
-	va_start(ap, first);
-	for (const char *s = first; s != NULL; s = va_arg(ap, const char *)) {
-		ldns_rr *rr = NULL;
-		assert_int_equal(ldns_rr_new_frm_str(&rr, s, 0, NULL, NULL), LDNS_STATUS_OK);
-		ldns_rr_list_push_rr(list, rr);
-	}
-	va_end(ap);
-	return list;
-}
-
-static ldns_rr_list *rrset_get(struct cache *c, const char *owner, ldns_rr_type type, time_t now,
-                               enum cache_trust *trust, ldns_rr_list **sigs)
-{
-	ldns_rdf *o = ldns_dname_new_frm_str(owner);
-	assert_non_null(o);
-	ldns_rr_list *l = cache_rrset_lookup(c, o, type, LDNS_RR_CLASS_IN, now, trust, sigs);
-	ldns_rdf_deep_free(o);
-	return l;
-}
-
-static int rrset_put(struct cache *c, ldns_rr_list *set, ldns_rr_list *sigs, enum cache_trust trust,
-                     time_t now)
-{
-	int rc = cache_rrset_store(c, set, sigs, trust, now);
-	ldns_rr_list_deep_free(set);
-	ldns_rr_list_deep_free(sigs);
-	return rc;
-}
-
-/* Bytes one entry made by store_a(c, name, ..., n, ...) is charged. */
-static uint64_t msg_entry_bytes(const char *name, unsigned n)
-{
-	struct cache *c = cache_new(1 << 20, 1);
-	struct cache_stats before, after;
-	cache_stats_get(c, &before);
-	assert_int_equal(store_a(c, name, 0, n, 300, 0, T0), 0);
-	cache_stats_get(c, &after);
-	cache_free(c);
-	return after.bytes - before.bytes;
-}
+#include "cache_util.h"
 
 /* ---- lifecycle ---- */
 
@@ -573,6 +449,47 @@ static void test_cache_msg_concurrent(void **state)
 	cache_free(c);
 }
 
+static int count_write(const char *text, size_t len, void *arg)
+{
+	size_t *entries = arg;
+	/* Each entry is written in one piece starting with its directive. */
+	if (len > 0 && text[0] == '$' && strncmp(text, "$END", 4) != 0)
+		(*entries)++;
+	return 0;
+}
+
+static void test_cache_flush_dump_concurrent(void **state)
+{
+	/* Flushes and dumps walk the shards while two threads store and look up. */
+	const uint64_t max = 48 * 1024;
+	struct cache *c = cache_new(max, 4);
+	struct worker_arg a[2] = {{.c = c, .id = 1}, {.c = c, .id = 2}};
+	pthread_t t[2];
+	uint8_t zone[WIRE_DNAME_MAX];
+	dname("example", zone);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &a[i]), 0);
+	for (int i = 0; i < 50; i++) {
+		size_t entries = 0;
+		assert_int_equal(cache_dump(c, T0, count_write, &entries), 0);
+		assert_true(cache_flush_negative(c) == 0);
+		assert_true(cache_flush_zone(c, zone) >= 0);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(a[0].bad + a[1].bad, 0);
+	struct cache_stats st;
+	cache_stats_get(c, &st);
+	assert_true(st.bytes <= max);
+	size_t entries = 0;
+	assert_int_equal(cache_dump(c, T0, count_write, &entries), 0);
+	assert_int_equal(entries, st.entries);
+	assert_true(cache_flush_zone(c, (const uint8_t *)"") == (long)st.entries);
+	cache_stats_get(c, &st);
+	assert_int_equal(st.entries, 0);
+	cache_free(c);
+}
+
 /* ---- RRset cache ---- */
 
 static void test_cache_rrset_lookup_round_trip(void **state)
@@ -847,13 +764,6 @@ static void test_cache_rrset_msg_separate(void **state)
 
 /* ---- infrastructure cache ---- */
 
-static struct sa addr(const char *text)
-{
-	struct sa a;
-	assert_int_equal(sa_parse(text, 53, &a), 0);
-	return a;
-}
-
 static void test_infra_get_unknown_defaults(void **state)
 {
 	struct infra *inf = infra_new(100);
@@ -1096,6 +1006,7 @@ int main(void)
 	        cmocka_unit_test(test_cache__insert_larger_than_shard),
 	        cmocka_unit_test(test_cache_flush_empties),
 	        cmocka_unit_test(test_cache_msg_concurrent),
+	        cmocka_unit_test(test_cache_flush_dump_concurrent),
 	        cmocka_unit_test(test_cache_rrset_lookup_round_trip),
 	        cmocka_unit_test(test_cache_rrset_store_min_ttl),
 	        cmocka_unit_test(test_cache_rrset_store_large_rdata),

@@ -10,9 +10,12 @@
  *
  * Link with -Wl,--wrap=val_rrsig_verify: the wrapper below counts the
  * signature verifications, so the KeyTrap scenario can show the budget held.
+ *
+ * The last group checks the negative trust anchor table (nta.c) alone.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -904,6 +907,7 @@ struct fx {
 	struct fake_env env;
 	struct val_anchors *anchors;
 	struct val_keycache *keys;
+	struct val_nta *nta;
 	struct val_env val;
 };
 
@@ -912,8 +916,10 @@ static void val_free_state(struct fx *f)
 	f->env.env.val = NULL;
 	val_keycache_free(f->keys);
 	val_anchors_free(f->anchors);
+	val_nta_free(f->nta);
 	f->keys = NULL;
 	f->anchors = NULL;
+	f->nta = NULL;
 }
 
 /*
@@ -930,11 +936,14 @@ static void val_setup(struct fx *f, const char *body)
 	assert_int_equal(val_anchors_new(f->env.conf, &f->anchors, err, sizeof(err)), 0);
 	f->keys = val_keycache_new(1000);
 	assert_non_null(f->keys);
+	f->nta = val_nta_new();
+	assert_non_null(f->nta);
 	f->val = (struct val_env){.anchors = f->anchors,
 	                          .keys = f->keys,
 	                          .sig_skew = f->env.conf->val_sig_skew,
 	                          .nsec3_max_iterations = f->env.conf->nsec3_max_iterations,
-	                          .bogus_ttl = f->env.conf->val_bogus_ttl};
+	                          .bogus_ttl = f->env.conf->val_bogus_ttl,
+	                          .nta = f->nta};
 	f->env.env.val = &f->val;
 	f->env.env.val_budget = req_val_budget(f->env.conf);
 }
@@ -1376,6 +1385,465 @@ static void test_val_wrong_root_anchor_bogus(void **state)
 	            WIRE_EDE_DNSKEY_MISSING);
 }
 
+/* -- negative trust anchors (RFC 7646) -- */
+
+/* A wire name from text, in one of a few rotating buffers (enough for one call's arguments). */
+static const uint8_t *dn(const char *text)
+{
+	static uint8_t bufs[4][WIRE_DNAME_MAX];
+	static unsigned next;
+	uint8_t *b = bufs[next++ % 4];
+	if (wire_dname_from_str(text, b, NULL) != 0)
+		fail_msg("bad name %s", text);
+	return b;
+}
+
+/*
+ * Add an NTA now, and flush the answer cache as the control command does
+ * (an answer cached as bogus before would hide it).
+ */
+static void nta_add_now(struct fx *f, const char *name, uint32_t lifetime)
+{
+	assert_int_equal(val_nta_add(f->nta, dn(name), lifetime, clock_wall()), 0);
+	cache_flush(f->env.cache);
+}
+
+static void nta_remove_now(struct fx *f, const char *name)
+{
+	assert_int_equal(val_nta_remove(f->nta, dn(name), clock_wall()), 0);
+	cache_flush(f->env.cache);
+}
+
+/* An NTA over a zone whose whole chain is bogus: its answers come back, without AD or EDE. */
+static void test_val_nta_bogus_zone_insecure(void **state)
+{
+	struct fx *f = *state;
+	expect_only(f, "www.expired.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
+	            WIRE_EDE_SIG_EXPIRED);
+	nta_add_now(f, "expired.test.", 0);
+	ldns_pkt *p = expect(f, "www.expired.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	                     WIRE_EDE_NONE);
+	assert_true(fake_pkt_has(p, LDNS_SECTION_ANSWER, "www.expired.test. 0 IN A 192.0.2.80"));
+	ldns_pkt_free(p);
+}
+
+/* A bad signature on one RRset of a zone whose keys are fine. */
+static void test_val_nta_bad_signature_insecure(void **state)
+{
+	struct fx *f = *state;
+	expect_only(f, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
+	            WIRE_EDE_BOGUS);
+	nta_add_now(f, "badsig.test.", 0);
+	expect_only(f, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	            WIRE_EDE_NONE);
+}
+
+/* A negative answer that proves nothing (no NSEC) is insecure under an NTA, not bogus. */
+static void test_val_nta_nxdomain_insecure(void **state)
+{
+	struct fx *f = *state;
+	expect_only(f, "nothere.nodenial.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
+	            WIRE_EDE_NSEC_MISSING);
+	nta_add_now(f, "nodenial.test.", 0);
+	expect_only(f, "nothere.nodenial.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, false,
+	            WIRE_EDE_NONE);
+}
+
+static void test_val_nta_removed_bogus_again(void **state)
+{
+	struct fx *f = *state;
+	nta_add_now(f, "expired.test.", 0);
+	expect_only(f, "www.expired.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	            WIRE_EDE_NONE);
+	nta_remove_now(f, "expired.test.");
+	expect_only(f, "www.expired.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
+	            WIRE_EDE_SIG_EXPIRED);
+}
+
+/* Nothing removes an expired NTA: the next validation after its last second ignores it. */
+static void test_val_nta_expired_bogus_again(void **state)
+{
+	struct fx *f = *state;
+	nta_add_now(f, "expired.test.", 60);
+	expect_only(f, "www.expired.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	            WIRE_EDE_NONE);
+	fake_clock_advance(60 * 1000);
+	/* A name not asked before, so no cached answer stands in for the validator. */
+	expect_only(f, "mail.expired.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_SERVFAIL, false,
+	            WIRE_EDE_SIG_EXPIRED);
+	assert_int_equal(val_nta_list(f->nta, clock_wall(), NULL, NULL), 0);
+}
+
+/* A sibling zone, and the parent zone above the NTA, still validate. */
+static void test_val_nta_sibling_and_parent_secure(void **state)
+{
+	struct fx *f = *state;
+	nta_add_now(f, "badsig.test.", 0);
+	expect_only(f, "www.secure.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true, WIRE_EDE_NONE);
+	expect_only(f, "test.", LDNS_RR_TYPE_SOA, LDNS_RCODE_NOERROR, true, WIRE_EDE_NONE);
+}
+
+/* An NTA below a zone cut covers the names under it, not the rest of the zone. */
+static void test_val_nta_below_zone_cut(void **state)
+{
+	struct fx *f = *state;
+	nta_add_now(f, "www.badsig.test.", 0);
+	expect_only(f, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	            WIRE_EDE_NONE);
+	expect_only(f, "mail.badsig.test.", LDNS_RR_TYPE_MX, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
+}
+
+/* So does it for a denial: the name denied is what counts, not the zone's SOA. */
+static void test_val_nta_below_zone_cut_nxdomain(void **state)
+{
+	struct fx *f = *state;
+	nta_add_now(f, "b.nodenial.test.", 0);
+	expect_only(f, "a.b.nodenial.test.", LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, false,
+	            WIRE_EDE_NONE);
+	expect_only(f, "c.nodenial.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
+	            WIRE_EDE_NSEC_MISSING);
+}
+
+/* Whole labels only: an NTA at adsig.test. leaves badsig.test. alone. */
+static void test_val_nta_label_boundary(void **state)
+{
+	struct fx *f = *state;
+	nta_add_now(f, "adsig.test.", 0);
+	expect_only(f, "www.badsig.test.", LDNS_RR_TYPE_A, LDNS_RCODE_SERVFAIL, false,
+	            WIRE_EDE_BOGUS);
+}
+
+static void test_val_nta_case_insensitive(void **state)
+{
+	struct fx *f = *state;
+	nta_add_now(f, "BadSig.TEST.", 0);
+	expect_only(f, "WWW.badsig.Test.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	            WIRE_EDE_NONE);
+}
+
+/* An anchor configured below the NTA starts validation again there. */
+static void test_val_nta_anchor_below_secure(void **state)
+{
+	struct fx *f = *state;
+	char body[2 * ANCHOR_MAX];
+	snprintf(body, sizeof(body), "%s%s", W->root_anchor, W->island_anchor);
+	val_setup(f, body);
+	nta_add_now(f, "other.", 0);
+	expect_only(f, "www.island.other.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, true,
+	            WIRE_EDE_NONE);
+}
+
+/* An NTA at the anchor's own name overrides the anchor. */
+static void test_val_nta_at_anchor_insecure(void **state)
+{
+	struct fx *f = *state;
+	char body[2 * ANCHOR_MAX];
+	snprintf(body, sizeof(body), "%s%s", W->root_anchor, W->island_anchor);
+	val_setup(f, body);
+	nta_add_now(f, "island.other.", 0);
+	expect_only(f, "www.island.other.", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, false,
+	            WIRE_EDE_NONE);
+}
+
+/* Validate an upstream reply on its own, with no fetches allowed; the verdict. */
+static enum val_status validate_reply(struct fx *f, const char *zone, const char *name,
+                                      uint16_t type, struct val **out)
+{
+	ldns_pkt *p = ask_server(leaf(zone), name, type);
+	struct val_budget budget = req_val_budget(f->env.conf);
+	struct val_input in = {.qname = dn(name),
+	                       .qtype = type,
+	                       .rcode = ldns_pkt_get_rcode(p),
+	                       .answer = ldns_pkt_answer(p),
+	                       .authority = ldns_pkt_authority(p)};
+	struct val *v = val_new(&f->val, &in, &budget);
+	struct val_fetch fetch;
+	assert_non_null(v);
+	assert_int_equal(val_step(v, &fetch), VAL_DONE);
+	enum val_status st = val_result(v, NULL);
+	ldns_pkt_free(p);
+	*out = v;
+	return st;
+}
+
+/* val_result_nta() says when the first NTA that made the verdict ends, for the cache TTL. */
+static void test_val_nta_result_until(void **state)
+{
+	struct fx *f = *state;
+	struct val *v;
+	/* alias.badsig.test. CNAME www.badsig.test.: each RRset under a different NTA. */
+	assert_int_equal(val_nta_add(f->nta, dn("badsig.test."), 600, clock_wall()), 0);
+	assert_int_equal(val_nta_add(f->nta, dn("www.badsig.test."), 60, clock_wall()), 0);
+	assert_int_equal(validate_reply(f, "badsig", "alias.badsig.test.", LDNS_RR_TYPE_A, &v),
+	                 VAL_INSECURE);
+	time_t until = 0;
+	assert_true(val_result_nta(v, &until));
+	assert_int_equal(until, clock_wall() + 60);
+	val_free(v);
+}
+
+/* Insecure for another reason (no anchor encloses the name): not the NTA's doing. */
+static void test_val_nta_result_other_insecure(void **state)
+{
+	struct fx *f = *state;
+	struct val *v;
+	val_setup(f, W->island_anchor);
+	assert_int_equal(val_nta_add(f->nta, dn("badsig.test."), 0, clock_wall()), 0);
+	assert_int_equal(validate_reply(f, "secure", "www.secure.test.", LDNS_RR_TYPE_A, &v),
+	                 VAL_INSECURE);
+	assert_false(val_result_nta(v, NULL));
+	val_free(v);
+}
+
+/* ---- the NTA table alone ---- */
+
+#define T_NOW ((time_t)FAKE_T0)
+
+static struct val_nta *nta_new_checked(void)
+{
+	struct val_nta *t = val_nta_new();
+	assert_non_null(t);
+	return t;
+}
+
+/* What val_nta_list() reported. */
+struct listed {
+	size_t n;
+	char names[8][WIRE_DNAME_STR_MAX];
+	uint32_t remaining[8];
+};
+
+static void list_cb(const uint8_t *name, uint32_t remaining, void *arg)
+{
+	struct listed *l = arg;
+	if (l->n < 8) {
+		wire_dname_to_str(name, l->names[l->n], sizeof(l->names[l->n]));
+		l->remaining[l->n] = remaining;
+	}
+	l->n++;
+}
+
+static void test_val_nta_covers_empty(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	assert_false(val_nta_covers(t, dn("www.example.test."), T_NOW));
+	assert_false(val_nta_covers(NULL, dn("www.example.test."), T_NOW));
+	val_nta_free(t);
+}
+
+/* The name itself and every name below it, by whole labels; not its parent. */
+static void test_val_nta_covers_at_and_below(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	assert_int_equal(val_nta_add(t, dn("example.test."), 0, T_NOW), 0);
+	assert_true(val_nta_covers(t, dn("example.test."), T_NOW));
+	assert_true(val_nta_covers(t, dn("a.b.example.test."), T_NOW));
+	assert_false(val_nta_covers(t, dn("test."), T_NOW));
+	assert_false(val_nta_covers(t, dn("badexample.test."), T_NOW));
+	assert_false(val_nta_covers(t, dn("example.other."), T_NOW));
+	val_nta_free(t);
+}
+
+static void test_val_nta_case_insensitive_table(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	struct listed l = {0};
+	assert_int_equal(val_nta_add(t, dn("ExAmple.TEST."), 0, T_NOW), 0);
+	assert_true(val_nta_covers(t, dn("WWW.example.Test."), T_NOW));
+	assert_int_equal(val_nta_add(t, dn("example.test."), 0, T_NOW), 0); /* the same one */
+	assert_int_equal(val_nta_list(t, T_NOW, list_cb, &l), 1);
+	assert_string_equal(l.names[0], "example.test.");
+	assert_int_equal(val_nta_remove(t, dn("EXAMPLE.test."), T_NOW), 0);
+	assert_false(val_nta_covers(t, dn("www.example.test."), T_NOW));
+	val_nta_free(t);
+}
+
+/* The deepest NTA is the one found; it is never one across a label boundary. */
+static void test_val_nta_find_deepest(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	unsigned labels = 0;
+	time_t expiry = 0;
+	assert_int_equal(val_nta_add(t, dn("test."), 100, T_NOW), 0);
+	assert_int_equal(val_nta_add(t, dn("example.test."), 200, T_NOW), 0);
+	assert_int_equal(val_nta_find(t, dn("www.example.test."), T_NOW, &labels, &expiry), 0);
+	assert_int_equal(labels, 2);
+	assert_int_equal(expiry, T_NOW + 200);
+	assert_int_equal(val_nta_find(t, dn("www.other.test."), T_NOW, &labels, &expiry), 0);
+	assert_int_equal(labels, 1);
+	assert_int_equal(val_nta_find(t, dn("example.other."), T_NOW, &labels, &expiry),
+	                 ERR_NOTFOUND);
+	val_nta_free(t);
+}
+
+/* Lifetime 0 is the default; up to one week is accepted, not a second more. */
+static void test_val_nta_add_lifetime_bounds(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	struct listed l = {0};
+	assert_int_equal(val_nta_add(t, dn("a.test."), 0, T_NOW), 0);
+	assert_int_equal(val_nta_add(t, dn("b.test."), VAL_NTA_MAX_LIFETIME, T_NOW), 0);
+	assert_int_equal(val_nta_add(t, dn("c.test."), VAL_NTA_MAX_LIFETIME + 1, T_NOW), ERR_RANGE);
+	assert_int_equal(val_nta_list(t, T_NOW, list_cb, &l), 2);
+	assert_int_equal(l.remaining[0], VAL_NTA_DEFAULT_LIFETIME);
+	assert_int_equal(l.remaining[0], 3600);
+	assert_int_equal(l.remaining[1], 7 * 86400);
+	assert_false(val_nta_covers(t, dn("c.test."), T_NOW));
+	val_nta_free(t);
+}
+
+/* Adding an NTA again gives it the new lifetime, shorter or longer. */
+static void test_val_nta_add_replaces_lifetime(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	struct listed l = {0};
+	assert_int_equal(val_nta_add(t, dn("a.test."), 1000, T_NOW), 0);
+	assert_int_equal(val_nta_add(t, dn("a.test."), 10, T_NOW + 5), 0);
+	assert_int_equal(val_nta_list(t, T_NOW + 5, list_cb, &l), 1);
+	assert_int_equal(l.remaining[0], 10);
+	assert_false(val_nta_covers(t, dn("a.test."), T_NOW + 15));
+	val_nta_free(t);
+}
+
+/* Live while now < added + lifetime; then not covered, not listed, not removable. */
+static void test_val_nta_expiry(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	assert_int_equal(val_nta_add(t, dn("a.test."), 60, T_NOW), 0);
+	assert_true(val_nta_covers(t, dn("www.a.test."), T_NOW + 59));
+	assert_false(val_nta_covers(t, dn("www.a.test."), T_NOW + 60));
+	assert_int_equal(val_nta_list(t, T_NOW + 60, NULL, NULL), 0);
+	assert_int_equal(val_nta_remove(t, dn("a.test."), T_NOW + 60), ERR_NOTFOUND);
+	val_nta_free(t);
+}
+
+static void test_val_nta_remove_exact_name_only(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	assert_int_equal(val_nta_add(t, dn("a.test."), 0, T_NOW), 0);
+	assert_int_equal(val_nta_remove(t, dn("www.a.test."), T_NOW), ERR_NOTFOUND);
+	assert_int_equal(val_nta_remove(t, dn("test."), T_NOW), ERR_NOTFOUND);
+	assert_true(val_nta_covers(t, dn("www.a.test."), T_NOW));
+	assert_int_equal(val_nta_remove(t, dn("a.test."), T_NOW), 0);
+	assert_int_equal(val_nta_remove(t, dn("a.test."), T_NOW), ERR_NOTFOUND);
+	val_nta_free(t);
+}
+
+/* Listed in canonical order (RFC 4034 §6.1) with the seconds left. */
+static void test_val_nta_list_order(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	struct listed l = {0};
+	assert_int_equal(val_nta_add(t, dn("z.test."), 30, T_NOW), 0);
+	assert_int_equal(val_nta_add(t, dn("b.a.test."), 20, T_NOW), 0);
+	assert_int_equal(val_nta_add(t, dn("a.test."), 10, T_NOW), 0);
+	assert_int_equal(val_nta_add(t, dn("other."), 40, T_NOW), 0);
+	assert_int_equal(val_nta_list(t, T_NOW + 5, list_cb, &l), 4);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.names[0], "other.");
+	assert_string_equal(l.names[1], "a.test.");
+	assert_string_equal(l.names[2], "b.a.test.");
+	assert_string_equal(l.names[3], "z.test.");
+	assert_int_equal(l.remaining[0], 35);
+	assert_int_equal(l.remaining[1], 5);
+	assert_int_equal(l.remaining[2], 15);
+	assert_int_equal(l.remaining[3], 25);
+	val_nta_free(t);
+}
+
+/* Name i of a series, "a<i>.test." or "z<i>.test.": on both sides of m.test. */
+static const uint8_t *numbered(unsigned i)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "%c%u.test.", i % 2 != 0 ? 'a' : 'z', i);
+	return dn(name);
+}
+
+static void add_numbered(struct val_nta *t, unsigned i, uint32_t lifetime, time_t now, int rc)
+{
+	assert_int_equal(val_nta_add(t, numbered(i), lifetime, now), rc);
+}
+
+/* At most VAL_NTA_MAX names; a full table still takes new lifetimes for its names. */
+static void test_val_nta_add_table_full(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	for (unsigned i = 0; i < VAL_NTA_MAX; i++)
+		add_numbered(t, i, 60, T_NOW, 0);
+	add_numbered(t, VAL_NTA_MAX, 60, T_NOW, ERR_SPACE);
+	add_numbered(t, 7, 120, T_NOW, 0);
+	assert_int_equal(val_nta_list(t, T_NOW, NULL, NULL), VAL_NTA_MAX);
+	assert_true(val_nta_covers(t, dn("www.a1023.test."), T_NOW));
+	assert_true(val_nta_covers(t, dn("www.z1022.test."), T_NOW));
+	val_nta_free(t);
+}
+
+/* Expired names make room: they are dropped when the next one is added. */
+static void test_val_nta_add_full_after_expiry(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	for (unsigned i = 0; i < VAL_NTA_MAX; i++)
+		add_numbered(t, i, i == 5 ? 10 : 60, T_NOW, 0);
+	add_numbered(t, VAL_NTA_MAX, 60, T_NOW + 9, ERR_SPACE);
+	add_numbered(t, VAL_NTA_MAX, 60, T_NOW + 10, 0);
+	assert_int_equal(val_nta_list(t, T_NOW + 10, NULL, NULL), VAL_NTA_MAX);
+	val_nta_free(t);
+}
+
+static void test_val_nta_add_bad_name(void **state)
+{
+	struct val_nta *t = nta_new_checked();
+	uint8_t bad[8] = {64, 'a', 0};
+	assert_int_equal(val_nta_add(t, bad, 0, T_NOW), ERR_INVAL);
+	assert_int_equal(val_nta_list(t, T_NOW, NULL, NULL), 0);
+	val_nta_free(t);
+}
+
+/* Readers on another thread while the table is rewritten: the NTA they look for never
+ * disappears and the names they must not see never appear. */
+struct reader {
+	struct val_nta *t;
+	unsigned misses;
+	_Atomic bool stop;
+};
+
+static void *reader_run(void *arg)
+{
+	struct reader *r = arg;
+	uint8_t in[WIRE_DNAME_MAX], out[WIRE_DNAME_MAX];
+	/* No cmocka asserts off the main thread: a failure here counts as a miss. */
+	if (wire_dname_from_str("www.m.test.", in, NULL) != 0 ||
+	    wire_dname_from_str("www.test.", out, NULL) != 0) {
+		r->misses++;
+		return NULL;
+	}
+	while (!r->stop) {
+		if (!val_nta_covers(r->t, in, T_NOW) || val_nta_covers(r->t, out, T_NOW))
+			r->misses++;
+	}
+	return NULL;
+}
+
+static void test_val_nta_concurrent_readers(void **state)
+{
+	struct reader r = {.t = nta_new_checked(), .misses = 0, .stop = false};
+	pthread_t th;
+	assert_int_equal(val_nta_add(r.t, dn("m.test."), 0, T_NOW), 0);
+	assert_int_equal(pthread_create(&th, NULL, reader_run, &r), 0);
+	/* Half the names sort before m.test.: adding and removing them moves its entry. */
+	for (unsigned round = 0; round < 50; round++) {
+		for (unsigned i = 0; i < 40; i++)
+			add_numbered(r.t, i, 0, T_NOW, 0);
+		for (unsigned i = 0; i < 40; i++)
+			assert_int_equal(val_nta_remove(r.t, numbered(i), T_NOW), 0);
+	}
+	r.stop = true;
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(r.misses, 0);
+	val_nta_free(r.t);
+}
+
 #define WORLD_TEST(t) cmocka_unit_test(t)
 #define VAL_TEST(t)   cmocka_unit_test_setup_teardown(t, setup, teardown)
 
@@ -1450,8 +1918,38 @@ int main(void)
 	        VAL_TEST(test_val_anchor_only_inner_name),
 	        VAL_TEST(test_val_domain_insecure_over_bogus),
 	        VAL_TEST(test_val_wrong_root_anchor_bogus),
+	        VAL_TEST(test_val_nta_bogus_zone_insecure),
+	        VAL_TEST(test_val_nta_bad_signature_insecure),
+	        VAL_TEST(test_val_nta_nxdomain_insecure),
+	        VAL_TEST(test_val_nta_removed_bogus_again),
+	        VAL_TEST(test_val_nta_expired_bogus_again),
+	        VAL_TEST(test_val_nta_sibling_and_parent_secure),
+	        VAL_TEST(test_val_nta_below_zone_cut),
+	        VAL_TEST(test_val_nta_below_zone_cut_nxdomain),
+	        VAL_TEST(test_val_nta_label_boundary),
+	        VAL_TEST(test_val_nta_case_insensitive),
+	        VAL_TEST(test_val_nta_anchor_below_secure),
+	        VAL_TEST(test_val_nta_at_anchor_insecure),
+	        VAL_TEST(test_val_nta_result_until),
+	        VAL_TEST(test_val_nta_result_other_insecure),
+	};
+	const struct CMUnitTest nta[] = {
+	        cmocka_unit_test(test_val_nta_covers_empty),
+	        cmocka_unit_test(test_val_nta_covers_at_and_below),
+	        cmocka_unit_test(test_val_nta_case_insensitive_table),
+	        cmocka_unit_test(test_val_nta_find_deepest),
+	        cmocka_unit_test(test_val_nta_add_lifetime_bounds),
+	        cmocka_unit_test(test_val_nta_add_replaces_lifetime),
+	        cmocka_unit_test(test_val_nta_expiry),
+	        cmocka_unit_test(test_val_nta_remove_exact_name_only),
+	        cmocka_unit_test(test_val_nta_list_order),
+	        cmocka_unit_test(test_val_nta_add_table_full),
+	        cmocka_unit_test(test_val_nta_add_full_after_expiry),
+	        cmocka_unit_test(test_val_nta_add_bad_name),
+	        cmocka_unit_test(test_val_nta_concurrent_readers),
 	};
 	int failed = cmocka_run_group_tests_name("fakeworld", world, world_setup, world_teardown);
 	failed += cmocka_run_group_tests_name("validator", val, world_setup, world_teardown);
+	failed += cmocka_run_group_tests_name("nta", nta, NULL, NULL);
 	return failed;
 }
