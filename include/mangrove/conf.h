@@ -104,6 +104,10 @@ struct conf {
 	char *control_socket;        /* absolute path or NULL: no control socket */
 	struct sa metrics_interface; /* GET /metrics over HTTP, when has_metrics_interface */
 	bool has_metrics_interface;
+	struct sa control_interface; /* loopback TCP for mangrove-control, when has_... */
+	bool has_control_interface;
+	char *control_secret_file;  /* absolute path or NULL */
+	char *control_secret;       /* its contents without the line end, read at load */
 	char *control_socket_user;  /* NULL or "": username, else the starting user */
 	char *control_socket_group; /* NULL or "": the owner's primary group */
 };

@@ -20,24 +20,28 @@
 
 #include "mangrove/conf.h"
 #include "mangrove/control.h"
+#include "mangrove/sockaddr.h"
 
 /* First reply line read before the rest is streamed: "ok" or "error: ...". */
 #define FIRST_LINE_MAX 4096
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: mangrove-control [-c FILE] [-s SOCKET] [-j] COMMAND [ARGS]\n"
-	             "  -c FILE    read control-socket from the configuration FILE\n"
-	             "  -s SOCKET  the daemon's control socket (wins over -c)\n"
-	             "  -j, --json print the reply as one JSON object\n"
-	             "  -h         print this help and exit\n"
+	fprintf(out, "usage: mangrove-control [-c FILE] [-s SOCKET | -i ADDR@PORT [-k FILE]] [-j]\n"
+	             "                        COMMAND [ARGS]\n"
+	             "  -c FILE       read control-socket (or control-interface and its secret)\n"
+	             "                from the configuration FILE\n"
+	             "  -s SOCKET     the daemon's control socket (wins over -c)\n"
+	             "  -i ADDR@PORT  the daemon's control-interface (TCP on loopback)\n"
+	             "  -k FILE       the control-secret-file for -i (else the one -c names)\n"
+	             "  -j, --json    print the reply as one JSON object\n"
+	             "  -h            print this help and exit\n"
 	             "commands:\n"
 	             "  status | stats [--reset] | verbosity N | reload | stop\n"
 	             "  flush NAME [TYPE] | flush-zone NAME | flush-bogus | flush-negative\n"
 	             "  flush-infra [ADDR|all] | flush-all\n"
 	             "  dump-cache | load-cache (the dump on standard input) | lookup NAME\n"
-	             "  nta add NAME [LIFETIME] | nta remove NAME | nta list\n"
-	             "  explain NAME [TYPE]\n");
+	             "  nta add NAME [LIFETIME] | nta remove NAME | nta list\n");
 }
 
 /* The request line from the words of the command line; -1 if too long. */
@@ -100,20 +104,39 @@ static int send_stdin(int fd)
 	return shutdown(fd, SHUT_WR);
 }
 
+/* Where the daemon is: a unix socket path, or a loopback TCP address and its secret. */
+struct target {
+	const char *path;
+	bool tcp;
+	struct sa addr;
+	char name[80]; /* for messages: the path or ADDR@PORT */
+	const char *secret;
+};
+
 /* A connected socket with the request sent; -1 with errno set. */
-static int connect_send(const char *path, const char *req, size_t reqlen, bool with_stdin)
+static int connect_send(const struct target *t, const char *req, size_t reqlen, bool with_stdin)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	int fd;
+	if (t->tcp) {
+		fd = socket(t->addr.u.sa.sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	} else {
+		if (strlen(t->path) >= sizeof(sun.sun_path)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		strcpy(sun.sun_path, t->path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	}
-	strcpy(sun.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    write_all(fd, req, reqlen) != 0) {
+	int rc = t->tcp ? connect(fd, &t->addr.u.sa, t->addr.len)
+	                : connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (rc == 0 && t->tcp &&
+	    (write_all(fd, "auth ", 5) != 0 || write_all(fd, t->secret, strlen(t->secret)) != 0 ||
+	     write_all(fd, "\n", 1) != 0))
+		rc = -1;
+	if (rc != 0 || write_all(fd, req, reqlen) != 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -125,23 +148,81 @@ static int connect_send(const char *path, const char *req, size_t reqlen, bool w
 	return fd;
 }
 
-/* The socket path from -s, or from the configuration's control-socket. */
-static const char *socket_path(const char *sock, const char *file, struct conf **conf)
+/* -k FILE: its first line, as the daemon reads control-secret-file. */
+static char *read_secret(const char *file)
 {
-	if (sock != NULL)
-		return sock;
+	char buf[1024];
+	FILE *f = fopen(file, "r");
+	if (f == NULL) {
+		fprintf(stderr, "mangrove-control: cannot read %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	char *line = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (line == NULL) {
+		fprintf(stderr, "mangrove-control: %s is empty\n", file);
+		return NULL;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *s = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return s;
+}
+
+/*
+ * The target from -s, -i (with -k or the secret of -c), or the
+ * configuration: its control-socket, else its control-interface.
+ */
+static int find_target(const char *sock, const char *iface, const char *keyfile, const char *file,
+                       struct conf **conf, char **secret, struct target *t)
+{
 	char err[512];
-	if (conf_load(file, conf, err, sizeof(err)) != 0) {
+	memset(t, 0, sizeof(*t));
+	if (sock != NULL) {
+		t->path = sock;
+		snprintf(t->name, sizeof(t->name), "%s", sock);
+		return 0;
+	}
+	if ((iface == NULL || keyfile == NULL) && conf_load(file, conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mangrove-control: %s\n", err);
-		return NULL;
+		return -1;
 	}
-	const char *p = (*conf)->control_socket;
-	if (p == NULL || p[0] == '\0') {
-		fprintf(stderr, "mangrove-control: %s sets no control-socket (use -s SOCKET)\n",
+	const char *p = *conf != NULL ? (*conf)->control_socket : NULL;
+	if (iface == NULL && p != NULL && p[0] != '\0') {
+		t->path = p;
+		snprintf(t->name, sizeof(t->name), "%s", p);
+		return 0;
+	}
+	if (iface != NULL) {
+		if (strchr(iface, '@') == NULL || sa_parse(iface, 0, &t->addr) != 0 ||
+		    sa_port(&t->addr) == 0) {
+			fprintf(stderr, "mangrove-control: -i %s: not ADDR@PORT\n", iface);
+			return -1;
+		}
+	} else if (*conf != NULL && (*conf)->has_control_interface) {
+		t->addr = (*conf)->control_interface;
+	} else {
+		fprintf(stderr,
+		        "mangrove-control: %s sets neither control-socket nor control-interface "
+		        "(use -s SOCKET or -i ADDR@PORT)\n",
 		        file != NULL ? file : "the built-in configuration");
-		return NULL;
+		return -1;
 	}
-	return p;
+	t->tcp = true;
+	sa_str(&t->addr, t->name, sizeof(t->name));
+	if (keyfile != NULL)
+		t->secret = *secret = read_secret(keyfile);
+	else if (*conf != NULL)
+		t->secret = (*conf)->control_secret;
+	if (t->secret == NULL) {
+		if (keyfile == NULL)
+			fprintf(stderr,
+			        "mangrove-control: no secret for %s (use -k FILE, or -c with "
+			        "control-secret-file)\n",
+			        t->name);
+		return -1;
+	}
+	return 0;
 }
 
 /* Print a JSON string (for the error object of --json). */
@@ -216,16 +297,22 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
-	const char *file = NULL, *sock = NULL;
+	const char *file = NULL, *sock = NULL, *iface = NULL, *keyfile = NULL;
 	bool json = false;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "+c:s:jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:s:i:k:jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
 			break;
 		case 's':
 			sock = optarg;
+			break;
+		case 'i':
+			iface = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -250,23 +337,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct conf *conf = NULL;
-	const char *path = socket_path(sock, file, &conf);
-	if (path == NULL) {
+	char *secret = NULL;
+	struct target t;
+	if (find_target(sock, iface, keyfile, file, &conf, &secret, &t) != 0) {
+		free(secret);
 		conf_free(conf);
 		return 1;
 	}
 	bool with_stdin = strcmp(argv[optind], "load-cache") == 0;
 	signal(SIGPIPE, SIG_IGN); /* a daemon that closes early must not kill us mid-write */
-	int fd = connect_send(path, req, (size_t)reqlen, with_stdin);
+	int fd = connect_send(&t, req, (size_t)reqlen, with_stdin);
 	int rc;
 	if (fd < 0) {
-		fprintf(stderr, "mangrove-control: cannot reach the daemon at %s: %s\n", path,
+		fprintf(stderr, "mangrove-control: cannot reach the daemon at %s: %s\n", t.name,
 		        strerror(errno));
 		rc = 2;
 	} else {
-		rc = relay_reply(path, fd, json);
+		rc = relay_reply(t.name, fd, json);
 		close(fd);
 	}
+	if (secret != NULL)
+		explicit_bzero(secret, strlen(secret));
+	free(secret);
 	conf_free(conf);
 	return rc;
 }

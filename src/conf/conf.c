@@ -119,6 +119,11 @@ static int check_agreement(struct conf__build *b)
 		        "tcp-max-connections-per-client (%u) is greater than tcp-max-connections "
 		        "(%u)",
 		        c->tcp_max_per_client, c->tcp_max_connections);
+	if (c->has_control_interface && c->control_secret == NULL)
+		return conf__error_at(b, where_of(b, "control-interface", "control-interface"),
+		                      ERR_INVAL,
+		                      "control-interface needs control-secret-file: without a "
+		                      "secret anyone on the machine could stop the daemon");
 	if (!c->do_ip4 && !c->do_ip6)
 		return conf__error_at(b, where_of(b, "do-ip4", "do-ip6"), ERR_RANGE,
 		                      "do-ip4 and do-ip6 are both no: no upstream server could be "
@@ -229,6 +234,10 @@ void conf_free(struct conf *c)
 	free(c->control_socket);
 	free(c->control_socket_user);
 	free(c->control_socket_group);
+	free(c->control_secret_file);
+	if (c->control_secret != NULL)
+		explicit_bzero(c->control_secret, strlen(c->control_secret));
+	free(c->control_secret);
 	for (size_t i = 0; i < c->n_trust_anchor_files; i++)
 		free(c->trust_anchor_files[i]);
 	free(c->trust_anchor_files);

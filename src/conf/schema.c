@@ -38,6 +38,10 @@ static int print_outgoing(const struct conf *c, const struct conf__option *o, ch
                           size_t len);
 static int parse_metrics(struct conf__build *b, const struct conf__option *o, char **words);
 static int print_metrics(const struct conf *c, const struct conf__option *o, char *buf, size_t len);
+static int parse_control_if(struct conf__build *b, const struct conf__option *o, char **words);
+static int print_control_if(const struct conf *c, const struct conf__option *o, char *buf,
+                            size_t len);
+static int parse_secret_file(struct conf__build *b, const struct conf__option *o, char **words);
 static int parse_acl(struct conf__build *b, const struct conf__option *o, char **words);
 static int print_acl(const struct conf *c, const struct conf__option *o, char *buf, size_t len);
 static int parse_anchor_file(struct conf__build *b, const struct conf__option *o, char **words);
@@ -246,6 +250,22 @@ const struct conf__option conf__options[] = {
          .parse = parse_metrics,
          .print = print_metrics,
          .desc = "ADDR@PORT to serve Prometheus metrics on (GET /metrics); \"\" = none"},
+        {.name = "control-interface",
+         .type = CONF__T_CUSTOM,
+         .flags = CONF__F_RESTART,
+         .nwords = 1,
+         .def = "",
+         .parse = parse_control_if,
+         .print = print_control_if,
+         .desc = "loopback ADDR@PORT for mangrove-control over TCP; \"\" = none"},
+        {.name = "control-secret-file",
+         .type = CONF__T_PATH,
+         .flags = CONF__F_RESTART,
+         FIELD(control_secret_file),
+         .nwords = 1,
+         .def = "",
+         .parse = parse_secret_file,
+         .desc = "file with the secret control-interface clients must send"},
         {.name = "username",
          .type = CONF__T_STRING,
          .flags = CONF__F_RESTART,
@@ -650,32 +670,110 @@ static int print_outgoing(const struct conf *c, const struct conf__option *o, ch
 }
 
 /* metrics-interface: one ADDR@PORT, the port required; "" turns it off. */
-static int parse_metrics(struct conf__build *b, const struct conf__option *o, char **words)
+/* ADDR@PORT (a port required) into *a and *set; "" clears it. */
+static int parse_endpoint(struct conf__build *b, const struct conf__option *o, const char *word,
+                          struct sa *a, bool *set)
 {
-	struct sa a;
-	if (words[0][0] == '\0') {
-		b->c->has_metrics_interface = false;
+	struct sa v;
+	if (word[0] == '\0') {
+		*set = false;
 		return 0;
 	}
-	if (strchr(words[0], '@') == NULL || sa_parse(words[0], 0, &a) != 0)
-		return conf__error(b, ERR_SYNTAX, "%s: \"%s\" is not ADDR@PORT", o->name, words[0]);
-	if (sa_port(&a) == 0)
+	if (strchr(word, '@') == NULL || sa_parse(word, 0, &v) != 0)
+		return conf__error(b, ERR_SYNTAX, "%s: \"%s\" is not ADDR@PORT", o->name, word);
+	if (sa_port(&v) == 0)
 		return conf__error(b, ERR_RANGE, "%s: port 0 in \"%s\" is out of range (1-65535)",
-		                   o->name, words[0]);
-	b->c->metrics_interface = a;
-	b->c->has_metrics_interface = true;
+		                   o->name, word);
+	*a = v;
+	*set = true;
 	return 0;
+}
+
+static int print_endpoint(const struct sa *a, bool set, char *buf, size_t len)
+{
+	struct out out = {.buf = buf, .len = len};
+	char addr[INET6_ADDRSTRLEN + 8];
+	if (set)
+		out_add(&out, "%s", sa_str(a, addr, sizeof(addr)));
+	else
+		out_add(&out, "\"\"");
+	return out_end(&out);
+}
+
+static int parse_metrics(struct conf__build *b, const struct conf__option *o, char **words)
+{
+	return parse_endpoint(b, o, words[0], &b->c->metrics_interface,
+	                      &b->c->has_metrics_interface);
 }
 
 static int print_metrics(const struct conf *c, const struct conf__option *o, char *buf, size_t len)
 {
-	struct out out = {.buf = buf, .len = len};
-	char addr[INET6_ADDRSTRLEN + 8];
-	if (c->has_metrics_interface)
-		out_add(&out, "%s", sa_str(&c->metrics_interface, addr, sizeof(addr)));
-	else
-		out_add(&out, "\"\"");
-	return out_end(&out);
+	return print_endpoint(&c->metrics_interface, c->has_metrics_interface, buf, len);
+}
+
+/* The control protocol has no encryption: only a loopback address may carry it. */
+static int parse_control_if(struct conf__build *b, const struct conf__option *o, char **words)
+{
+	int rc = parse_endpoint(b, o, words[0], &b->c->control_interface,
+	                        &b->c->has_control_interface);
+	if (rc == 0 && b->c->has_control_interface && !sa_is_loopback(&b->c->control_interface)) {
+		b->c->has_control_interface = false;
+		return conf__error(b, ERR_RANGE,
+		                   "%s: \"%s\" is not a loopback address (127.0.0.0/8 or ::1): "
+		                   "the control protocol is not encrypted",
+		                   o->name, words[0]);
+	}
+	return rc;
+}
+
+static int print_control_if(const struct conf *c, const struct conf__option *o, char *buf,
+                            size_t len)
+{
+	return print_endpoint(&c->control_interface, c->has_control_interface, buf, len);
+}
+
+/* The secret: one line of at least 16 characters, in a file others cannot read. */
+static int read_secret(struct conf__build *b, const struct conf__option *o, const char *path)
+{
+	char buf[1024];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return conf__error(b, ERR_IO, "%s: cannot read %s: %s", o->name, path,
+		                   strerror(errno));
+	struct stat st;
+	ssize_t n = fstat(fd, &st) == 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	close(fd);
+	if (n < 0)
+		return conf__error(b, ERR_IO, "%s: cannot read %s", o->name, path);
+	if (st.st_mode & (S_IROTH | S_IWOTH))
+		return conf__error(b, ERR_INVAL, "%s: %s may be read by every user (chmod o-rw)",
+		                   o->name, path);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	size_t len = strlen(buf);
+	if (len < 16 || (size_t)n == sizeof(buf) - 1) {
+		explicit_bzero(buf, sizeof(buf));
+		return conf__error(b, ERR_RANGE,
+		                   "%s: %s must hold one line of 16 to 1000 characters", o->name,
+		                   path);
+	}
+	free(b->c->control_secret);
+	b->c->control_secret = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return b->c->control_secret != NULL ? 0 : conf__error(b, ERR_NOMEM, "out of memory");
+}
+
+static int parse_secret_file(struct conf__build *b, const struct conf__option *o, char **words)
+{
+	int rc = parse_text(b, o, words);
+	if (rc != 0)
+		return rc;
+	if (b->c->control_secret_file == NULL) {
+		free(b->c->control_secret);
+		b->c->control_secret = NULL;
+		return 0;
+	}
+	return read_secret(b, o, b->c->control_secret_file);
 }
 
 /* ---- access control ---- */

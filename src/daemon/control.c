@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <grp.h>
 #include <pwd.h>
@@ -45,13 +46,19 @@
 #define CTL_STR(x)     CTL_STR_(x)
 
 struct ctl_client {
-	uv_pipe_t pipe;
+	union {
+		uv_handle_t handle;
+		uv_stream_t stream;
+		uv_pipe_t pipe;
+		uv_tcp_t tcp;
+	} conn;
 	uv_timer_t timer;
 	uv_write_t wr;
 	struct ctl_server *s;
 	struct ctl_client *next, *prev;
 	int open_handles;
-	bool done; /* the request was read (or refused): read no more */
+	bool done;   /* the request was read (or refused): read no more */
+	bool authed; /* the unix socket, or a TCP client that sent the secret */
 	bool stop_after;
 	size_t len;
 	char req[CTL_REQUEST_MAX + 3]; /* a request, '\r', '\n', one byte more */
@@ -65,19 +72,20 @@ struct ctl_client {
 };
 
 struct ctl_server {
-	uv_pipe_t pipe;
+	uv_pipe_t pipe; /* the unix socket, when path is set */
+	uv_tcp_t tcp;   /* control-interface, when set */
+	unsigned open_listeners;
 	struct ctl_env env;
 	struct ctl_state st; /* counters and the stats baseline; main thread only */
 	char *path;
 	struct ctl_client *clients;
 	unsigned n_clients;
 	bool closing;
-	bool pipe_closed;
 };
 
 static void server_maybe_free(struct ctl_server *s)
 {
-	if (!s->pipe_closed || s->n_clients > 0)
+	if (s->open_listeners > 0 || s->n_clients > 0)
 		return;
 	free(s->path);
 	free(s);
@@ -107,8 +115,8 @@ static void on_timeout(uv_timer_t *t);
 
 static void client_close(struct ctl_client *c)
 {
-	if (!uv_is_closing((uv_handle_t *)&c->pipe))
-		uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+	if (!uv_is_closing(&c->conn.handle))
+		uv_close(&c->conn.handle, on_client_closed);
 	if (!uv_is_closing((uv_handle_t *)&c->timer))
 		uv_close((uv_handle_t *)&c->timer, on_client_closed);
 }
@@ -199,8 +207,8 @@ static void dump_send(struct ctl_client *c)
 {
 	uv_os_fd_t fd;
 	c->done = true;
-	uv_read_stop((uv_stream_t *)&c->pipe);
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) != 0) {
+	uv_read_stop(&c->conn.stream);
+	if (uv_fileno(&c->conn.handle, &fd) != 0) {
 		client_close(c);
 		return;
 	}
@@ -235,7 +243,7 @@ static void on_write(uv_write_t *wr, int status)
 static void reply_send(struct ctl_client *c, struct ctl_out *o)
 {
 	c->done = true;
-	uv_read_stop((uv_stream_t *)&c->pipe);
+	uv_read_stop(&c->conn.stream);
 	if (ctl_out_truncated(o)) /* only "ok" and a body that fit, or an error: no room */
 		ctl_out_free(o);
 	c->reply = o->buf;
@@ -243,7 +251,7 @@ static void reply_send(struct ctl_client *c, struct ctl_out *o)
 	uv_buf_t b = uv_buf_init(c->reply != NULL ? c->reply : "error: out of memory\n",
 	                         c->reply != NULL ? (unsigned)c->reply_len : 21);
 	c->wr.data = c;
-	if (uv_write(&c->wr, (uv_stream_t *)&c->pipe, &b, 1, on_write) != 0) {
+	if (uv_write(&c->wr, &c->conn.stream, &b, 1, on_write) != 0) {
 		bool stop = c->stop_after;
 		client_close(c);
 		if (stop && !c->s->closing)
@@ -315,6 +323,20 @@ static void body_read(struct ctl_client *c, ssize_t nread)
 	reply_send(c, &o);
 }
 
+/*
+ * The first line from a control-interface client: "auth SECRET". True when
+ * it matches (compared in constant time); the request line comes next.
+ */
+static bool auth_line(struct ctl_client *c, size_t line_len)
+{
+	const char *secret = c->s->env.current(c->s->env.arg)->conf->control_secret;
+	size_t n = secret != NULL ? strlen(secret) : 0;
+	if (line_len > 0 && c->req[line_len - 1] == '\r')
+		line_len--;
+	return secret != NULL && line_len == 5 + n && memcmp(c->req, "auth ", 5) == 0 &&
+	       CRYPTO_memcmp(c->req + 5, secret, n) == 0;
+}
+
 /* A whole request line: parse it and answer, or go on reading a dump. */
 static void line_read(struct ctl_client *c, size_t line_len, size_t used)
 {
@@ -360,6 +382,22 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	size_t start = c->len;
 	c->len += (size_t)nread;
 	char *nl = memchr(c->req + start, '\n', c->len - start);
+	if (nl != NULL && !c->authed) {
+		size_t used = (size_t)(nl - c->req) + 1;
+		if (!auth_line(c, used - 1)) {
+			struct ctl_out o;
+			ctl_out_init(&o, false, 256);
+			reply_error(&o, "not authorised: send \"auth SECRET\" first");
+			c->s->st.unauthorised++;
+			log_warn("control: a control-interface client sent no valid secret");
+			reply_send(c, &o);
+			return;
+		}
+		c->authed = true;
+		memmove(c->req, c->req + used, c->len - used);
+		c->len -= used;
+		nl = memchr(c->req, '\n', c->len);
+	}
 	if (nl != NULL) {
 		line_read(c, (size_t)(nl - c->req), (size_t)(nl - c->req) + 1);
 	} else if (c->len >= sizeof(c->req)) {
@@ -388,9 +426,14 @@ static void on_connection(uv_stream_t *server, int status)
 	if (c == NULL)
 		return;
 	c->s = s;
-	uv_pipe_init(server->loop, &c->pipe, 0);
+	if (server->type == UV_TCP) {
+		uv_tcp_init(server->loop, &c->conn.tcp);
+	} else {
+		uv_pipe_init(server->loop, &c->conn.pipe, 0);
+		c->authed = true; /* the socket's mode says who may connect */
+	}
 	uv_timer_init(server->loop, &c->timer);
-	c->pipe.data = c;
+	c->conn.handle.data = c;
 	c->timer.data = c;
 	c->open_handles = 2;
 	c->next = s->clients;
@@ -398,13 +441,13 @@ static void on_connection(uv_stream_t *server, int status)
 		s->clients->prev = c;
 	s->clients = c;
 	s->n_clients++;
-	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0 || s->n_clients > CTL_CLIENTS) {
+	if (uv_accept(server, &c->conn.stream) != 0 || s->n_clients > CTL_CLIENTS) {
 		s->st.dropped++;
 		client_close(c);
 		return;
 	}
 	uv_timer_start(&c->timer, on_timeout, CTL_TIMEOUT_MS, 0);
-	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) != 0)
+	if (uv_read_start(&c->conn.stream, on_alloc, on_read) != 0)
 		client_close(c);
 }
 
@@ -527,6 +570,7 @@ static int server_listen(struct ctl_server *s, uv_loop_t *loop, char *err, size_
 		return rc;
 	uv_pipe_init(loop, &s->pipe, 0);
 	s->pipe.data = s;
+	s->open_listeners++;
 	mode_t old = umask(0117); /* never a moment with a wider mode than 0660 */
 	int e = uv_pipe_bind(&s->pipe, path);
 	umask(old);
@@ -550,32 +594,66 @@ static int server_listen(struct ctl_server *s, uv_loop_t *loop, char *err, size_
 static void on_server_closed(uv_handle_t *h)
 {
 	struct ctl_server *s = h->data;
-	s->pipe_closed = true;
+	s->open_listeners--;
 	server_maybe_free(s);
+}
+
+static void listeners_close(struct ctl_server *s)
+{
+	if (s->pipe.loop != NULL && !uv_is_closing((uv_handle_t *)&s->pipe))
+		uv_close((uv_handle_t *)&s->pipe, on_server_closed);
+	if (s->tcp.loop != NULL && !uv_is_closing((uv_handle_t *)&s->tcp))
+		uv_close((uv_handle_t *)&s->tcp, on_server_closed);
+}
+
+/* control-interface: TCP on a loopback address; clients must send the secret first. */
+static int tcp_listen(struct ctl_server *s, uv_loop_t *loop, const struct conf *conf, char *err,
+                      size_t errlen)
+{
+	char addr[64];
+	uv_tcp_init(loop, &s->tcp);
+	s->tcp.data = s;
+	s->open_listeners++;
+	int e = uv_tcp_bind(&s->tcp, &conf->control_interface.u.sa, 0);
+	if (e == 0)
+		e = uv_listen((uv_stream_t *)&s->tcp, 8, on_connection);
+	if (e != 0) {
+		snprintf(err, errlen, "control-interface %s: %s",
+		         sa_str(&conf->control_interface, addr, sizeof(addr)), uv_strerror(e));
+		return ERR_IO;
+	}
+	log_debug(LOG_LEVEL_DETAIL, "control interface %s",
+	          sa_str(&conf->control_interface, addr, sizeof(addr)));
+	return 0;
 }
 
 struct ctl_server *ctl_server_start(uv_loop_t *loop, const struct ctl_env *env, char *err,
                                     size_t errlen)
 {
+	const struct conf *conf = env->current(env->arg)->conf;
+	bool unix_socket = conf->control_socket != NULL && conf->control_socket[0] != '\0';
 	struct ctl_server *s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->path = strdup(env->current(env->arg)->conf->control_socket)) == NULL) {
+	if (s == NULL || (unix_socket && (s->path = strdup(conf->control_socket)) == NULL)) {
 		free(s);
 		snprintf(err, errlen, "control socket: %s", err_str(ERR_NOMEM));
 		return NULL;
 	}
 	s->env = *env;
 	s->st.env = &s->env;
-	if (server_listen(s, loop, err, errlen) != 0) {
-		if (s->pipe.loop != NULL) {
-			s->closing = true;
-			uv_close((uv_handle_t *)&s->pipe, on_server_closed);
-		} else {
-			free(s->path);
-			free(s);
-		}
+	int rc = unix_socket ? server_listen(s, loop, err, errlen) : 0;
+	if (rc == 0 && conf->has_control_interface)
+		rc = tcp_listen(s, loop, conf, err, errlen);
+	if (rc != 0) {
+		s->closing = true;
+		if (s->path != NULL && s->pipe.loop != NULL && unlink(s->path) != 0 &&
+		    errno != ENOENT)
+			log_warn("cannot remove control socket %s: %s", s->path, strerror(errno));
+		listeners_close(s);
+		server_maybe_free(s);
 		return NULL;
 	}
-	log_debug(LOG_LEVEL_DETAIL, "control socket %s", s->path);
+	if (s->path != NULL)
+		log_debug(LOG_LEVEL_DETAIL, "control socket %s", s->path);
 	return s;
 }
 
@@ -586,7 +664,7 @@ void ctl_server_close(struct ctl_server *s)
 	s->closing = true;
 	for (struct ctl_client *c = s->clients; c != NULL; c = c->next)
 		client_close(c);
-	if (unlink(s->path) != 0 && errno != ENOENT)
+	if (s->path != NULL && unlink(s->path) != 0 && errno != ENOENT)
 		log_warn("cannot remove control socket %s: %s", s->path, strerror(errno));
-	uv_close((uv_handle_t *)&s->pipe, on_server_closed);
+	listeners_close(s);
 }

@@ -104,6 +104,7 @@ static int cmd_stats(struct ctl_state *st, const struct ctl_request *r, struct c
 	ctl_out_u64(o, "control.requests", st->requests);
 	ctl_out_u64(o, "control.rejected", st->rejected);
 	ctl_out_u64(o, "control.dropped", st->dropped);
+	ctl_out_u64(o, "control.unauthorised", st->unauthorised);
 	if (r->reset) {
 		st->base = t;
 		st->reset_ms = clock_mono_ms();

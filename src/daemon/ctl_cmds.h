@@ -18,11 +18,12 @@
 /** What the commands keep between requests; the server owns it. */
 struct ctl_state {
 	const struct ctl_env *env;
-	uint64_t requests; /* well-formed requests */
-	uint64_t rejected; /* malformed or too long: answered with an error */
-	uint64_t dropped;  /* closed without a request: EOF, timeout, too many clients */
-	struct stats base; /* the sums at the last stats --reset (zero before one) */
-	uint64_t reset_ms; /* clock_mono_ms() of the last stats --reset, 0 for none */
+	uint64_t requests;     /* well-formed requests */
+	uint64_t rejected;     /* malformed or too long: answered with an error */
+	uint64_t dropped;      /* closed without a request: EOF, timeout, too many clients */
+	uint64_t unauthorised; /* control-interface clients without the secret */
+	struct stats base;     /* the sums at the last stats --reset (zero before one) */
+	uint64_t reset_ms;     /* clock_mono_ms() of the last stats --reset, 0 for none */
 };
 
 /**

@@ -29,6 +29,8 @@ bool ctl_out_raw(struct ctl_out *o, const char *data, size_t len)
 {
 	if (o->full)
 		return false;
+	if (len == 0)
+		return true;
 	if (o->len + len > o->max) {
 		o->full = true;
 		return false;

@@ -407,8 +407,9 @@ static void on_signal(uv_signal_t *h, int signum)
 /* The control socket, when control-socket names one. */
 static int control_start(struct daemon *d)
 {
-	const char *path = d->rt->conf->control_socket;
-	if (path == NULL || path[0] == '\0')
+	const struct conf *conf = d->rt->conf;
+	if ((conf->control_socket == NULL || conf->control_socket[0] == '\0') &&
+	    !conf->has_control_interface)
 		return 0;
 	char err[512];
 	struct ctl_env env = {.cache = d->shared.cache,

@@ -14,7 +14,7 @@ import dns.rcode
 import pytest
 
 import mini_internet
-from helpers import CONTROL, ctl, control_stats, rdata_of, write_config
+from helpers import CONTROL, MANGROVE, ctl, control_stats, rdata_of, write_config
 
 FACTS = mini_internet.facts()
 CASES = FACTS['cases']
@@ -426,3 +426,57 @@ def test_load_refuses_garbage(make_resolver, facts):
     assert r.query(facts['plain']['name'], 'A').rcode() == dns.rcode.NOERROR
     rc, out, err = ctl(r, '--json', 'dump-cache')
     assert rc == 1 and 'dump-cache has no JSON form' in err
+
+
+# ---- control-interface (TCP on loopback, with a shared secret) ----
+
+def secret_file(tmp_path, text='0123456789abcdef-secret', mode=0o600):
+    path = tmp_path / 'control.key'
+    path.write_text(text + '\n')
+    os.chmod(path, mode)
+    return str(path)
+
+
+def test_control_interface_with_secret(make_resolver, tmp_path):
+    key = secret_file(tmp_path)
+    r = make_resolver({'control-socket': '""', 'control-interface': '127.0.0.1@8953',
+                       'control-secret-file': key})
+    p = subprocess.run([CONTROL, '-c', r.conf, 'status'], capture_output=True, text=True,
+                       timeout=10)
+    assert p.returncode == 0, p.stderr
+    assert fields(p.stdout)['config-file'] == r.conf
+    p = subprocess.run([CONTROL, '-i', '127.0.0.1@8953', '-k', key, '--json', 'stats'],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)['control.unauthorised'] == 0
+    wrong = tmp_path / 'wrong.key'
+    wrong.write_text('not-the-secret-at-all\n')
+    p = subprocess.run([CONTROL, '-i', '127.0.0.1@8953', '-k', str(wrong), 'stop'],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1 and 'not authorised' in p.stderr, p
+    assert r.proc.poll() is None  # the stop was refused
+    p = subprocess.run([CONTROL, '-c', r.conf, 'stats'], capture_output=True, text=True,
+                       timeout=10)
+    assert fields(p.stdout)['control.unauthorised'] == '1'
+
+
+@pytest.mark.parametrize('override, message', [
+    ({'control-interface': '192.0.2.1@8953'}, 'is not a loopback address'),
+    ({'control-interface': '127.0.0.1@8953'}, 'control-interface needs control-secret-file'),
+])
+def test_control_interface_config_errors(world, tmp_path, override, message):
+    conf = write_config(str(tmp_path / 'm.conf'), world, str(tmp_path / 'log'), override)
+    p = subprocess.run([MANGROVE, '-n', '-c', conf], capture_output=True,
+                       text=True, timeout=10)
+    assert p.returncode == 1
+    assert conf + ':' in p.stderr and message in p.stderr, p.stderr
+
+
+def test_control_secret_readable_by_all_refused(world, tmp_path):
+    key = secret_file(tmp_path, mode=0o644)
+    conf = write_config(str(tmp_path / 'm.conf'), world, str(tmp_path / 'log'),
+                        {'control-interface': '127.0.0.1@8953', 'control-secret-file': key})
+    p = subprocess.run([MANGROVE, '-n', '-c', conf], capture_output=True,
+                       text=True, timeout=10)
+    assert p.returncode == 1
+    assert 'may be read by every user' in p.stderr, p.stderr

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -549,6 +550,71 @@ static void test_conf_load_include_error_names_included_file(void **state)
 }
 
 /* ---- errors: one kind each ---- */
+
+static void test_conf_load_error_control_interface_not_loopback(void **state)
+{
+	expect_error("bad_control_interface.conf", ERR_RANGE,
+	             ":3: control-interface: \"192.0.2.1@8953\" is not a loopback address "
+	             "(127.0.0.0/8 or ::1): the control protocol is not encrypted");
+}
+
+static void test_conf_load_error_control_interface_without_secret(void **state)
+{
+	expect_error("bad_control_no_secret.conf", ERR_INVAL,
+	             ":4: control-interface needs control-secret-file: without a secret anyone "
+	             "on the machine could stop the daemon");
+}
+
+/* A config and a secret file in a fresh folder; returns the config's path. */
+static const char *secret_setup(char *dir, const char *secret, mode_t mode)
+{
+	static char conf[PATH_MAX];
+	char key[PATH_MAX];
+	strcpy(dir, "/tmp/mangrove-test-conf-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/control.key", dir);
+	snprintf(conf, sizeof(conf), "%s/m.conf", dir);
+	FILE *f = fopen(key, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", secret);
+	fclose(f);
+	assert_int_equal(chmod(key, mode), 0);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "server:\n\tcontrol-interface: ::1@8953\n\tcontrol-secret-file: control.key\n");
+	fclose(f);
+	return conf;
+}
+
+static void secret_cleanup(const char *dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/control.key", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/m.conf", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_conf_load_control_secret(void **state)
+{
+	char dir[64], err[1024];
+	struct conf *c = NULL;
+	const char *conf = secret_setup(dir, "0123456789abcdef-x", 0600);
+	assert_int_equal(conf_load(conf, &c, err, sizeof(err)), 0);
+	assert_string_equal(c->control_secret, "0123456789abcdef-x");
+	assert_true(c->has_control_interface);
+	conf_free(c);
+	secret_cleanup(dir);
+	conf = secret_setup(dir, "0123456789abcdef-x", 0604);
+	assert_int_equal(conf_load(conf, &c, err, sizeof(err)), ERR_INVAL);
+	assert_non_null(strstr(err, "may be read by every user (chmod o-rw)"));
+	secret_cleanup(dir);
+	conf = secret_setup(dir, "short", 0600);
+	assert_int_equal(conf_load(conf, &c, err, sizeof(err)), ERR_RANGE);
+	assert_non_null(strstr(err, "must hold one line of 16 to 1000 characters"));
+	secret_cleanup(dir);
+}
 
 static void test_conf_load_error_unknown_key(void **state)
 {
@@ -1335,6 +1401,9 @@ int main(void)
 	        cmocka_unit_test(test_conf_load_include_depth),
 	        cmocka_unit_test(test_conf_load_include_missing),
 	        cmocka_unit_test(test_conf_load_include_error_names_included_file),
+	        cmocka_unit_test(test_conf_load_error_control_interface_not_loopback),
+	        cmocka_unit_test(test_conf_load_error_control_interface_without_secret),
+	        cmocka_unit_test(test_conf_load_control_secret),
 	        cmocka_unit_test(test_conf_load_error_unknown_key),
 	        cmocka_unit_test(test_conf_load_error_unknown_clause),
 	        cmocka_unit_test(test_conf_load_error_missing_clause),
