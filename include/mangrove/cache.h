@@ -43,6 +43,23 @@ enum cache_trust {
 	CACHE_TRUST_ANSWER_AA = 5,    /* answer section of an authoritative answer */
 };
 
+/** The kinds of entry the shared cache holds. */
+enum cache_kind {
+	CACHE_KIND_MSG = 0, /* whole answers (cache_msg_*) */
+	CACHE_KIND_RRSET,   /* RRsets (cache_rrset_*) */
+	CACHE_KIND_MAX_,
+};
+
+/** The counters of one kind of entry. */
+struct cache_kind_stats {
+	uint64_t entries;
+	uint64_t bytes; /* entries and their overhead (the bucket arrays count in the total only) */
+	uint64_t inserts;
+	uint64_t evictions;
+	uint64_t hits;
+	uint64_t misses;
+};
+
 /** Cache counters, summed over shards when read. */
 struct cache_stats {
 	uint64_t entries;
@@ -52,6 +69,7 @@ struct cache_stats {
 	uint64_t evictions;
 	uint64_t hits;
 	uint64_t misses;
+	struct cache_kind_stats kind[CACHE_KIND_MAX_]; /* the same by kind of entry */
 };
 
 /**

@@ -50,6 +50,13 @@ struct prom_extra {
 	uint64_t cache_evictions;
 	uint64_t cache_hits; /* cache lookups (messages and RRsets), not client questions */
 	uint64_t cache_misses;
+	/* The same by kind of entry, [0] messages and [1] RRsets (enum cache_kind). */
+	uint64_t kind_entries[2];
+	uint64_t kind_bytes[2];
+	uint64_t kind_inserts[2];
+	uint64_t kind_evictions[2];
+	uint64_t kind_hits[2];
+	uint64_t kind_misses[2];
 	uint64_t memory_rss_bytes;
 	uint64_t memory_heap_bytes;
 	unsigned memory_known; /* enum prom_mem bits: figures left out are not written */

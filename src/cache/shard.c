@@ -38,6 +38,7 @@ struct cache_shard {
 	uint64_t evictions;
 	uint64_t hits;
 	uint64_t misses;
+	struct cache_kind_stats kind[CACHE_KIND_MAX_]; /* the same, per kind of entry */
 } __attribute__((aligned(64))); /* one cache line apart: no false sharing between shards */
 
 struct cache {
@@ -118,6 +119,12 @@ static struct cache__entry **chain_find(struct cache_shard *s, uint64_t hash, co
 	return pp;
 }
 
+/* The per-kind counters of an entry with this key (first byte: CACHE__KIND_*). */
+static struct cache_kind_stats *kind_stats(struct cache_shard *s, const uint8_t *key)
+{
+	return &s->kind[key[0] == CACHE__KIND_MSG ? CACHE_KIND_MSG : CACHE_KIND_RRSET];
+}
+
 /* Take e out of the shard (pp points at the chain link to it) and onto *garbage. */
 static void shard_unlink(struct cache_shard *s, struct cache__entry **pp,
                          struct cache__entry **garbage)
@@ -125,8 +132,11 @@ static void shard_unlink(struct cache_shard *s, struct cache__entry **pp,
 	struct cache__entry *e = *pp;
 	*pp = e->hnext;
 	lru_unlink(&s->lru, &e->lru);
+	struct cache_kind_stats *k = kind_stats(s, entry_key(e));
 	s->entries--;
 	s->bytes -= cache__entry_size(e->klen, e->vlen);
+	k->entries--;
+	k->bytes -= cache__entry_size(e->klen, e->vlen);
 	e->hnext = *garbage;
 	*garbage = e;
 }
@@ -137,6 +147,7 @@ static void shard_evict_lru(struct cache_shard *s, struct cache__entry **garbage
 	struct cache__entry **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
 	while (*pp != e)
 		pp = &(*pp)->hnext;
+	kind_stats(s, entry_key(e))->evictions++;
 	shard_unlink(s, pp, garbage);
 	s->evictions++;
 }
@@ -203,9 +214,13 @@ int cache__insert(struct cache *c, struct cache__entry *e, time_t now, cache__ke
 		e->hnext = *head;
 		*head = e;
 		lru_push_front(&s->lru, &e->lru);
+		struct cache_kind_stats *k = kind_stats(s, entry_key(e));
 		s->entries++;
 		s->bytes += need;
 		s->inserts++;
+		k->entries++;
+		k->bytes += need;
+		k->inserts++;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (rc != 0)
@@ -229,10 +244,12 @@ int cache__lookup(struct cache *c, const uint8_t *key, size_t klen, time_t now, 
 		if (e != NULL)
 			shard_unlink(s, pp, &garbage);
 		s->misses++;
+		kind_stats(s, key)->misses++;
 		rc = ERR_NOTFOUND;
 	} else {
 		lru_touch(&s->lru, &e->lru);
 		s->hits++;
+		kind_stats(s, key)->hits++;
 		rc = read(e, now, arg);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -514,6 +531,8 @@ void cache_flush(struct cache *c)
 		memset(s->buckets, 0, s->nbuckets * sizeof(*s->buckets));
 		s->bytes = s->nbuckets * sizeof(*s->buckets);
 		s->entries = 0;
+		for (unsigned k = 0; k < CACHE_KIND_MAX_; k++)
+			s->kind[k].entries = s->kind[k].bytes = 0;
 		pthread_mutex_unlock(&s->lock);
 		free_lru(list);
 	}
@@ -532,6 +551,14 @@ void cache_stats_get(struct cache *c, struct cache_stats *out)
 		out->evictions += s->evictions;
 		out->hits += s->hits;
 		out->misses += s->misses;
+		for (unsigned k = 0; k < CACHE_KIND_MAX_; k++) {
+			out->kind[k].entries += s->kind[k].entries;
+			out->kind[k].bytes += s->kind[k].bytes;
+			out->kind[k].inserts += s->kind[k].inserts;
+			out->kind[k].evictions += s->kind[k].evictions;
+			out->kind[k].hits += s->kind[k].hits;
+			out->kind[k].misses += s->kind[k].misses;
+		}
 		pthread_mutex_unlock(&s->lock);
 	}
 }

@@ -47,6 +47,19 @@ static void out_cache(const struct ctl_env *env, struct ctl_out *o, bool all)
 	ctl_out_u64(o, "cache.evictions", cs.evictions);
 	ctl_out_u64(o, "cache.hits", cs.hits);
 	ctl_out_u64(o, "cache.misses", cs.misses);
+	static const char *const kinds[CACHE_KIND_MAX_] = {"message", "rrset"};
+	char name[64];
+	for (unsigned k = 0; k < CACHE_KIND_MAX_; k++) {
+		const struct cache_kind_stats *ks = &cs.kind[k];
+		const uint64_t v[] = {ks->entries,   ks->bytes, ks->inserts,
+		                      ks->evictions, ks->hits,  ks->misses};
+		static const char *const what[] = {"entries",   "bytes", "inserts",
+		                                   "evictions", "hits",  "misses"};
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			snprintf(name, sizeof(name), "cache.%s.%s", kinds[k], what[i]);
+			ctl_out_u64(o, name, v[i]);
+		}
+	}
 	ctl_out_u64(o, "cache.infra_servers", infra_count(env->infra));
 }
 

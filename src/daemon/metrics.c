@@ -263,6 +263,14 @@ static void sum_counters(const struct metrics_server *s, struct stats *t, struct
 		x->cache_evictions = cs.evictions;
 		x->cache_hits = cs.hits;
 		x->cache_misses = cs.misses;
+		for (unsigned k = 0; k < CACHE_KIND_MAX_ && k < 2; k++) {
+			x->kind_entries[k] = cs.kind[k].entries;
+			x->kind_bytes[k] = cs.kind[k].bytes;
+			x->kind_inserts[k] = cs.kind[k].inserts;
+			x->kind_evictions[k] = cs.kind[k].evictions;
+			x->kind_hits[k] = cs.kind[k].hits;
+			x->kind_misses[k] = cs.kind[k].misses;
+		}
 	}
 	x->memory_known = prom_memory(&x->memory_rss_bytes, &x->memory_heap_bytes);
 	x->uptime_seconds = (clock_mono_ms() - env->started_ms) / 1000;

@@ -53,6 +53,13 @@ static const char *const http_names[PROM_HTTP_MAX_] = {"200", "400", "404", "405
 		{name, help, offsetof(struct prom_extra, f), 1, NULL, NULL, STATS_GAUGE}, need     \
 	}
 
+static const char *const kind_names[2] = {"message", "rrset"};
+
+#define KIND(name, f, kind, help)                                                                  \
+	{                                                                                          \
+		{name, help, offsetof(struct prom_extra, f), 2, "kind", kind_names, kind}, 0       \
+	}
+
 static const struct prom_extra_row extra_rows[] = {
         EXTRA("cache_entries", cache_entries, STATS_GAUGE,
               "Entries in the cache (messages and RRsets)."),
@@ -67,6 +74,18 @@ static const struct prom_extra_row extra_rows[] = {
               "Cache lookups (messages and RRsets) that found a live entry."),
         EXTRA("cache_lookup_misses", cache_misses, STATS_COUNTER,
               "Cache lookups (messages and RRsets) that found none."),
+        KIND("cache_entries_by_kind", kind_entries, STATS_GAUGE,
+             "Entries in the cache by kind: whole answers, RRsets."),
+        KIND("cache_bytes_by_kind", kind_bytes, STATS_GAUGE,
+             "Bytes the cache accounts for by kind of entry (bucket arrays not included)."),
+        KIND("cache_inserts_by_kind", kind_inserts, STATS_COUNTER,
+             "Entries stored in the cache, by kind."),
+        KIND("cache_evictions_by_kind", kind_evictions, STATS_COUNTER,
+             "Cache entries evicted to stay inside the memory budget, by kind."),
+        KIND("cache_lookup_hits_by_kind", kind_hits, STATS_COUNTER,
+             "Cache lookups that found a live entry, by kind."),
+        KIND("cache_lookup_misses_by_kind", kind_misses, STATS_COUNTER,
+             "Cache lookups that found none, by kind."),
         EXTRA_NEED("memory_rss_bytes", memory_rss_bytes, PROM_MEM_RSS,
                    "Resident set size of the process in bytes."),
         EXTRA_NEED("memory_heap_bytes", memory_heap_bytes, PROM_MEM_HEAP,

@@ -311,6 +311,42 @@ static void test_cache__insert_evicts_lru(void **state)
 	cache_free(c);
 }
 
+static void test_cache_stats_by_kind(void **state)
+{
+	struct cache *c = cache_new(1 << 20, 4);
+	uint8_t out[512];
+	size_t len;
+	assert_int_equal(store_a(c, "a.example", 0, 2, 300, 1, T0), 0);
+	assert_int_equal(store_a(c, "b.example", 0, 2, 300, 1, T0), 0);
+	assert_int_equal(rrset_put(c, rrs("ns1.example. 300 IN A 192.0.2.1", NULL), NULL,
+	                           CACHE_TRUST_ANSWER_AA, T0),
+	                 0);
+	assert_int_equal(lookup_a(c, "a.example", 0, T0, out, sizeof(out), &len), 0);
+	assert_int_equal(lookup_a(c, "c.example", 0, T0, out, sizeof(out), &len), ERR_NOTFOUND);
+	ldns_rr_list *got = rrset_get(c, "ns1.example.", LDNS_RR_TYPE_A, T0, NULL, NULL);
+	assert_non_null(got);
+	ldns_rr_list_deep_free(got);
+	struct cache_stats cs;
+	cache_stats_get(c, &cs);
+	const struct cache_kind_stats *m = &cs.kind[CACHE_KIND_MSG],
+	                              *r = &cs.kind[CACHE_KIND_RRSET];
+	assert_int_equal(m->entries, 2);
+	assert_int_equal(r->entries, 1);
+	assert_int_equal(m->entries + r->entries, cs.entries);
+	assert_int_equal(m->inserts, 2);
+	assert_int_equal(r->inserts, 1);
+	assert_int_equal(m->hits, 1);
+	assert_int_equal(m->misses, 1);
+	assert_int_equal(r->hits, 1);
+	assert_int_equal(m->bytes, 2 * msg_entry_bytes("a.example", 2));
+	assert_true(r->bytes > 0 && m->bytes + r->bytes < cs.bytes); /* + the bucket arrays */
+	cache_flush(c);
+	cache_stats_get(c, &cs);
+	assert_int_equal(cs.kind[CACHE_KIND_MSG].entries + cs.kind[CACHE_KIND_RRSET].entries, 0);
+	assert_int_equal(cs.kind[CACHE_KIND_MSG].bytes + cs.kind[CACHE_KIND_RRSET].bytes, 0);
+	cache_free(c);
+}
+
 static void test_cache_stats_bytes_within_max(void **state)
 {
 	const uint64_t max = 64 * 1024;
@@ -1002,6 +1038,7 @@ int main(void)
 	        cmocka_unit_test(test_cache_msg_store_bad_qname),
 	        cmocka_unit_test(test_cache_msg_lookup_no_alloc),
 	        cmocka_unit_test(test_cache__insert_evicts_lru),
+	        cmocka_unit_test(test_cache_stats_by_kind),
 	        cmocka_unit_test(test_cache_stats_bytes_within_max),
 	        cmocka_unit_test(test_cache__insert_larger_than_shard),
 	        cmocka_unit_test(test_cache_flush_empties),

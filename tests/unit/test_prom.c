@@ -283,6 +283,9 @@ static void test_prom_write_extras(void **state)
 	                       .workers = 2,
 	                       .metrics_dropped = 1};
 	x.metrics_responses[PROM_HTTP_404] = 3;
+	x.kind_entries[0] = 7;
+	x.kind_entries[1] = 5;
+	x.kind_evictions[1] = 4;
 	memset(&s, 0, sizeof(s));
 	STATS_ADD(&s, cache_hits, 5);
 	char *t = expose(&s, &x);
@@ -290,6 +293,9 @@ static void test_prom_write_extras(void **state)
 	assert_true(has_line(t, "mangrove_cache_max_bytes 67108864"));
 	assert_true(has_line(t, "mangrove_cache_lookup_hits_total 9"));
 	assert_true(has_line(t, "mangrove_cache_hits_total 5")); /* the client questions */
+	assert_true(has_line(t, "mangrove_cache_entries_by_kind{kind=\"message\"} 7"));
+	assert_true(has_line(t, "mangrove_cache_entries_by_kind{kind=\"rrset\"} 5"));
+	assert_true(has_line(t, "mangrove_cache_evictions_by_kind_total{kind=\"rrset\"} 4"));
 	assert_true(has_line(t, "mangrove_uptime_seconds 42"));
 	assert_true(has_line(t, "mangrove_workers 2"));
 	assert_true(has_line(t, "mangrove_metrics_requests_total{code=\"404\"} 3"));
