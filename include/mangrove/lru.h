@@ -1,7 +1,8 @@
 /*
  * lru.h - an intrusive least-recently-used list: embed a struct lru_node in
  * each entry, keep a struct lru per table, and get the entry back with
- * lru_entry(). Used by every cache table; the caller does the locking.
+ * lru_entry(). Used by every cache table, and as a plain list (the control
+ * and metrics servers' connections); the caller does the locking.
  */
 #ifndef MANGROVE_LRU_H
 #define MANGROVE_LRU_H

@@ -37,6 +37,7 @@
 #include "mangrove/control.h"
 #include "mangrove/errors.h"
 #include "mangrove/log.h"
+#include "mangrove/lru.h"
 #include "mangrove/stats.h"
 
 #define CTL_CLIENTS    16
@@ -55,7 +56,7 @@ struct ctl_client {
 	uv_timer_t timer;
 	uv_write_t wr;
 	struct ctl_server *s;
-	struct ctl_client *next, *prev;
+	struct lru_node link; /* in the server's clients */
 	int open_handles;
 	bool done;   /* the request was read (or refused): read no more */
 	bool authed; /* the unix socket, or a TCP client that sent the secret */
@@ -78,7 +79,7 @@ struct ctl_server {
 	struct ctl_env env;
 	struct ctl_state st; /* counters and the stats baseline; main thread only */
 	char *path;
-	struct ctl_client *clients;
+	struct lru clients; /* the open connections (an intrusive list) */
 	unsigned n_clients;
 	bool closing;
 };
@@ -97,12 +98,7 @@ static void on_client_closed(uv_handle_t *h)
 	if (--c->open_handles > 0)
 		return;
 	struct ctl_server *s = c->s;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->clients = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	lru_unlink(&s->clients, &c->link);
 	s->n_clients--;
 	free(c->reply);
 	free(c->body_buf);
@@ -436,10 +432,7 @@ static void on_connection(uv_stream_t *server, int status)
 	c->conn.handle.data = c;
 	c->timer.data = c;
 	c->open_handles = 2;
-	c->next = s->clients;
-	if (s->clients != NULL)
-		s->clients->prev = c;
-	s->clients = c;
+	lru_push_front(&s->clients, &c->link);
 	s->n_clients++;
 	if (uv_accept(server, &c->conn.stream) != 0 || s->n_clients > CTL_CLIENTS) {
 		s->st.dropped++;
@@ -662,8 +655,8 @@ void ctl_server_close(struct ctl_server *s)
 	if (s == NULL || s->closing)
 		return;
 	s->closing = true;
-	for (struct ctl_client *c = s->clients; c != NULL; c = c->next)
-		client_close(c);
+	for (struct lru_node *n = s->clients.head; n != NULL; n = n->next)
+		client_close(lru_entry(n, struct ctl_client, link));
 	if (s->path != NULL && unlink(s->path) != 0 && errno != ENOENT)
 		log_warn("cannot remove control socket %s: %s", s->path, strerror(errno));
 	listeners_close(s);

@@ -26,6 +26,7 @@
 #include "mangrove/clock.h"
 #include "mangrove/errors.h"
 #include "mangrove/log.h"
+#include "mangrove/lru.h"
 #include "mangrove/prom.h"
 #include "mangrove/stats.h"
 
@@ -47,7 +48,7 @@ struct metrics_client {
 	uv_write_t wr;
 	uv_shutdown_t sh;
 	struct metrics_server *s;
-	struct metrics_client *next, *prev;
+	struct lru_node link; /* in the server's clients */
 	int open_handles;
 	enum metrics_state state;
 	bool eof; /* the client shut its side down */
@@ -62,7 +63,7 @@ struct metrics_client {
 struct metrics_server {
 	uv_tcp_t tcp;
 	struct metrics_env env;
-	struct metrics_client *clients;
+	struct lru clients; /* the open connections (an intrusive list) */
 	unsigned n_clients;
 	/* Written and read by the main thread only. */
 	uint64_t responses[PROM_HTTP_MAX_];
@@ -103,12 +104,7 @@ static void on_client_closed(uv_handle_t *h)
 	if (--c->open_handles > 0)
 		return;
 	struct metrics_server *s = c->s;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->clients = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	lru_unlink(&s->clients, &c->link);
 	s->n_clients--;
 	prom_out_free(&c->body);
 	free(c);
@@ -418,10 +414,7 @@ static void on_connection(uv_stream_t *server, int status)
 	c->tcp.data = c;
 	c->timer.data = c;
 	c->open_handles = 2;
-	c->next = s->clients;
-	if (s->clients != NULL)
-		s->clients->prev = c;
-	s->clients = c;
+	lru_push_front(&s->clients, &c->link);
 	s->n_clients++;
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || s->n_clients > METRICS_CLIENTS) {
 		s->dropped++;
@@ -481,7 +474,7 @@ void metrics_server_close(struct metrics_server *s)
 	if (s == NULL || s->closing)
 		return;
 	s->closing = true;
-	for (struct metrics_client *c = s->clients; c != NULL; c = c->next)
-		client_close(c);
+	for (struct lru_node *n = s->clients.head; n != NULL; n = n->next)
+		client_close(lru_entry(n, struct metrics_client, link));
 	uv_close((uv_handle_t *)&s->tcp, on_server_closed);
 }
