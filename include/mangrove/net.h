@@ -20,6 +20,8 @@
 #include "mangrove/conf.h"
 #include "mangrove/request.h"
 #include "mangrove/stats.h"
+#include "mangrove/validator.h"
+#include "mangrove/wire.h"
 
 struct net_listeners;
 struct net_worker;
@@ -57,6 +59,25 @@ void net_worker_free(struct net_worker *w);
  * so what the old env pointed to must stay valid until they have ended.
  */
 int net_worker_set_env(struct net_worker *w, const struct req_env *env, uint64_t timeout_ms);
+/**
+ * One question a worker explains for the daemon itself (mangrove-control
+ * explain, req_new_explain()), outside the client path: never joined to
+ * client questions, never answered from or stored in the message cache.
+ * done() runs on the worker's thread; the job belongs to the caller and
+ * must stay valid until done() has run.
+ */
+struct net_job {
+	uint8_t qname[WIRE_DNAME_MAX]; /* lower-cased wire name */
+	uint16_t qtype;
+	const struct val_trace *trace; /* the validation's steps go there (worker thread) */
+	/* The request is over (r is NULL when it could not start or the worker stopped). */
+	void (*done)(struct net_job *j, struct req *r);
+	void *arg;
+	struct net_job *next; /* the worker's queue */
+};
+
+/** Queue j on a started worker (any thread); 0, or ERR_AGAIN when it is stopping. */
+int net_worker_run(struct net_worker *w, struct net_job *j);
 /** The worker's counters (written by its thread only; read them as a snapshot). */
 const struct stats *net_worker_stats(const struct net_worker *w);
 

@@ -62,6 +62,20 @@ struct req_send {
 /** A new request for one client question (flags: CACHE_MSG_CD ...); NULL on no memory. */
 struct req *req_new(const struct req_env *env, const uint8_t *qname, uint16_t qtype,
                     uint16_t qclass, uint8_t flags);
+/**
+ * A request that explains how (qname, qtype, IN) validates, for
+ * mangrove-control explain. It resolves as a client with DO would, but it
+ * never answers from the message cache nor stores its answer there (the
+ * RRset cache is used), always validates when env->val is set, and does so
+ * with a private, empty key cache, so that every zone on the chain of trust
+ * is worked out and reported to trace (borrowed until req_free(); may be
+ * NULL), step by step, the last step being a VAL_STEP_VERDICT. Without
+ * validation (off, or no answer to validate) the request reports that
+ * verdict itself, as VAL_INDETERMINATE. req_answer() gives the answer and
+ * the EDE, whose text names the first failing step. NULL on no memory.
+ */
+struct req *req_new_explain(const struct req_env *env, const uint8_t *qname, uint16_t qtype,
+                            const struct val_trace *trace);
 /** Free a request; NULL is a no-op. */
 void req_free(struct req *r);
 /** Advance the request until it needs the network or is done. */
@@ -82,6 +96,8 @@ void req_on_timeout(struct req *r, bool refused);
 const uint8_t *req_answer(const struct req *r, size_t *len, struct wire_ede *ede);
 /** Monotonic ms at which the request must be answered, whatever state it is in. */
 uint64_t req_deadline(const struct req *r);
+/** The validation verdict once REQ_DONE; VAL_INDETERMINATE when the answer was not validated. */
+enum val_status req_val_status(const struct req *r);
 
 /**
  * Turn an answer (from req_answer() or a cache hit, already in buf) into

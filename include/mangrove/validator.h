@@ -197,6 +197,113 @@ int val_nta_find(struct val_nta *t, const uint8_t *name, time_t now, unsigned *l
 /** Is name at or below an unexpired NTA? */
 bool val_nta_covers(struct val_nta *t, const uint8_t *name, time_t now);
 
+/* ---- trace.c: the chain of trust step by step (mangrove-control explain) ---- */
+
+/** What one step of a validation trace is about. */
+enum val_step_kind {
+	VAL_STEP_ANCHOR = 0, /* a configured trust anchor record (DS or DNSKEY) of zone */
+	VAL_STEP_DS,         /* a DS record of zone, and whether a DNSKEY of zone matches it */
+	VAL_STEP_DNSKEY,     /* a DNSKEY of zone, and whether a DS or anchor vouches for it */
+	VAL_STEP_RRSIG,      /* one RRSIG over owner/type checked with one key of zone */
+	VAL_STEP_DENIAL,     /* what the NSEC/NSEC3 records of zone proved about owner/type */
+	VAL_STEP_ZONE,       /* what name zone turned out to be: a secure zone, no cut, or bogus */
+	VAL_STEP_INSECURE,   /* the chain of trust ends at zone: why (insecure) */
+	VAL_STEP_NTA,        /* a negative trust anchor at zone covers owner (RFC 7646) */
+	VAL_STEP_RRSET,      /* what an RRset of the answer came to */
+	VAL_STEP_VERDICT,    /* the verdict for the whole answer; always the last step */
+};
+
+/** The result of a check (RRSIG, DS, DNSKEY, ANCHOR) or why a conclusion failed. */
+enum val_check {
+	VAL_CHECK_OK = 0,          /* passed: signature valid, DS matched, key trusted ... */
+	VAL_CHECK_BAD_SIG,         /* the signature does not verify with the key */
+	VAL_CHECK_EXPIRED,         /* the signature's expiration is past */
+	VAL_CHECK_NOT_YET_VALID,   /* the signature's inception is still to come */
+	VAL_CHECK_NO_KEY,          /* no usable DNSKEY has the RRSIG's or DS's tag and algorithm */
+	VAL_CHECK_WRONG_SIGNER,    /* signer not the zone, or more labels than the owner */
+	VAL_CHECK_KEY_LIMIT,       /* key-tag collisions or signature checks over the limit */
+	VAL_CHECK_UNSUPPORTED_ALG, /* an algorithm we do not implement: ignored */
+	VAL_CHECK_UNSUPPORTED_DIGEST, /* a DS digest type we do not implement: ignored */
+	VAL_CHECK_DIGEST_MISMATCH,    /* a DS whose digest matches no DNSKEY with its tag */
+	VAL_CHECK_UNTRUSTED,          /* a DNSKEY no DS or anchor vouches for (normal for a ZSK) */
+	VAL_CHECK_REVOKED,            /* a DNSKEY with the REVOKE flag (RFC 5011): not used */
+	VAL_CHECK_NOT_ZONE_KEY,       /* a DNSKEY without the Zone Key flag: not used */
+	VAL_CHECK_RRSIGS_MISSING,     /* an RRset of a signed zone without any RRSIG */
+	VAL_CHECK_NO_DNSKEYS,         /* the zone has a DS but served no DNSKEY RRset */
+	VAL_CHECK_NO_TRUSTED_KEY,     /* no DNSKEY matches a DS or trust anchor */
+	VAL_CHECK_NO_PROOF,           /* NSEC/NSEC3 missing, or proving nothing that helps */
+	VAL_CHECK_NOT_APEX,           /* the signer is not a zone apex on the chain */
+	VAL_CHECK_BOGUS_CHAIN,        /* the chain of trust above is bogus (an earlier step) */
+	VAL_CHECK_UNREACHABLE,        /* a DS or DNSKEY RRset could not be resolved */
+	VAL_CHECK_BUDGET,             /* the question's validation work budget ran out */
+};
+
+/** Why the chain of trust ends without a verdict of bogus (VAL_STEP_INSECURE). */
+enum val_insecure {
+	VAL_INSECURE_NO_ANCHOR = 0, /* no trust anchor at or above the name */
+	VAL_INSECURE_DOMAIN,        /* domain-insecure configured at zone */
+	VAL_INSECURE_ALGORITHM,     /* DS or anchor only with algorithms we lack (RFC 4035 §5.2) */
+	VAL_INSECURE_DIGEST,        /* DS only with digest types we lack (RFC 6840 §5.2) */
+	VAL_INSECURE_NO_DS,         /* the parent proves there is no DS (RFC 4035 §5.2) */
+	VAL_INSECURE_OPTOUT,        /* an opt-out NSEC3 covers the delegation (RFC 5155 §6) */
+	VAL_INSECURE_ITERATIONS,    /* NSEC3 iterations over the limit (RFC 9276 §3.2) */
+};
+
+/**
+ * One step of a validation, as data. Which fields mean something depends on
+ * kind (see each); the others are 0 or NULL. Names are uncompressed wire
+ * names, borrowed for the duration of the callback only.
+ */
+struct val_step {
+	enum val_step_kind kind;
+	enum val_check check;   /* the check's result; for conclusions, why they failed */
+	enum val_status status; /* DENIAL, ZONE, RRSET, VERDICT: what it came to; else 0 */
+	int ede;                /* RFC 8914 code of a failure or an insecure EDE; -1 none */
+	const uint8_t *zone;    /* the zone (or name on the chain) the step is about */
+	const uint8_t *owner;   /* RRSIG, DENIAL, ZONE, NTA, RRSET, VERDICT: the RRset's owner */
+	uint16_t type;          /* its type (ZONE: DS or DNSKEY, the RRset that decided) */
+	const uint8_t *signer;  /* RRSIG: its signer name */
+	uint16_t key_tag;       /* ANCHOR, DS, DNSKEY, RRSIG */
+	uint8_t algorithm;      /* ANCHOR, DS, DNSKEY, RRSIG */
+	uint8_t digest_type;    /* ANCHOR (a DS anchor), DS */
+	uint16_t flags;         /* ANCHOR (a DNSKEY anchor), DNSKEY */
+	time_t inception;       /* RRSIG: validity window, wall clock (RFC 4034 §3.1.5) */
+	time_t expiration;
+	enum val_proof proof;           /* DENIAL: what the records proved */
+	bool nsec3;                     /* DENIAL: the records were NSEC3, not NSEC */
+	unsigned count;                 /* DENIAL: records used; ZONE (secure cut): usable keys */
+	bool cut;                       /* ZONE: zone is a zone cut (false: proven not to be one) */
+	enum val_insecure insecure;     /* INSECURE: why */
+	time_t until;                   /* NTA: when it expires */
+	const struct val_step *failure; /* VERDICT bogus: the first step that failed, or NULL */
+};
+
+/** Receives each step of a traced validation, in the order the validator took them. */
+typedef void (*val_step_cb)(const struct val_step *step, void *arg);
+
+/** Where a validation reports its steps (struct val_env.trace). */
+struct val_trace {
+	val_step_cb step;
+	void *arg;
+};
+
+/**
+ * Write one human-readable line (no newline) for a step into buf, e.g.
+ * "zone example. DS tag=12345 alg=13 (ECDSAP256SHA256) digest=2 matches DNSKEY 12345".
+ * Returns the length of the whole line, as snprintf() (truncated when >= len).
+ */
+size_t val_step_format(const struct val_step *s, char *buf, size_t len);
+/** Name of a step kind ("rrsig", "zone" ...), for logs and JSON. */
+const char *val_step_kind_name(enum val_step_kind k);
+/** Name of a check result ("bad signature" ...). */
+const char *val_check_name(enum val_check c);
+/** Name of an insecure reason ("no DS" ...). */
+const char *val_insecure_name(enum val_insecure r);
+/** Mnemonic of a DNSSEC algorithm number ("ECDSAP256SHA256"), or "unknown". */
+const char *val_algorithm_name(uint8_t algorithm);
+/** The RFC 8914 name of an Extended DNS Error code ("DNSSEC Bogus"), or "unknown". */
+const char *val_ede_name(int code);
+
 /* ---- validator.c: the chain of trust for one answer ---- */
 
 struct val_anchors;
@@ -211,6 +318,10 @@ struct val_env {
 	struct cache *cache;           /* for aggressive NSEC (RFC 8198); NULL: off */
 	bool aggressive;               /* aggressive-nsec */
 	struct val_nta *nta;           /* negative trust anchors (RFC 7646); NULL: none */
+	/* Explain: every step goes here; NULL: off (then it costs a NULL check per step).
+	 * To see the whole walk, give keys a private, empty key cache: steps are only
+	 * reported when a zone's state is worked out, not when it is taken from the cache. */
+	const struct val_trace *trace;
 };
 
 /** The answer to validate, as the iterator produced it; borrowed. */

@@ -70,6 +70,7 @@ struct ctl_client {
 	struct ctl_request body_req;
 	char *body_buf;
 	size_t body_len, body_cap, body_max;
+	struct ctl_explain *explain; /* an explain running for this client, or NULL */
 };
 
 struct ctl_server {
@@ -80,6 +81,11 @@ struct ctl_server {
 	struct ctl_state st; /* counters and the stats baseline; main thread only */
 	char *path;
 	struct lru clients; /* the open connections (an intrusive list) */
+	/* explain: finished on a worker, handed to the main loop under explain_lock. */
+	uv_async_t explain_async;
+	uv_mutex_t explain_lock;
+	struct ctl_explain *explained;
+	unsigned explains_running;
 	unsigned n_clients;
 	bool closing;
 };
@@ -88,6 +94,12 @@ static void server_maybe_free(struct ctl_server *s)
 {
 	if (s->open_listeners > 0 || s->n_clients > 0)
 		return;
+	if (s->explains_running > 0) {
+		/* Never after the workers stopped; a worker could still write to it. */
+		log_warn("control: %u explains still running at exit", s->explains_running);
+		return;
+	}
+	uv_mutex_destroy(&s->explain_lock);
 	free(s->path);
 	free(s);
 }
@@ -100,6 +112,8 @@ static void on_client_closed(uv_handle_t *h)
 	struct ctl_server *s = c->s;
 	lru_unlink(&s->clients, &c->link);
 	s->n_clients--;
+	if (c->explain != NULL) /* it runs on: it is freed when it ends */
+		*ctl_explain_owner(c->explain) = NULL;
 	free(c->reply);
 	free(c->body_buf);
 	free(c);
@@ -124,6 +138,21 @@ static void reply_error(struct ctl_out *o, const char *why)
 }
 
 /* The reply to one request line: "ok" and the body, or "error: reason". */
+/* "ok" and the body, or "error: reason" when rc says so or the body did not fit. */
+static void reply_body(struct ctl_out *o, const struct ctl_out *body, int rc, const char *err)
+{
+	char why[128];
+	if (rc != 0) {
+		reply_error(o, err[0] != '\0' ? err : err_str(rc));
+	} else if (ctl_out_truncated(body)) {
+		snprintf(why, sizeof(why), "reply larger than %d bytes", CTL_REPLY_MAX);
+		reply_error(o, why);
+	} else {
+		ctl_out_line(o, "ok");
+		ctl_out_raw(o, body->buf != NULL ? body->buf : "", body->len);
+	}
+}
+
 /* The reply to one parsed request: "ok" and the body, or "error: reason". */
 static void run_request(struct ctl_client *c, const struct ctl_request *r, struct ctl_out *o)
 {
@@ -137,15 +166,7 @@ static void run_request(struct ctl_client *c, const struct ctl_request *r, struc
 	else
 		rc = ctl_cmd_run(&c->s->st, r, &body, &c->stop_after, err, sizeof(err));
 	ctl_out_end(&body);
-	if (rc != 0) {
-		reply_error(o, err[0] != '\0' ? err : err_str(rc));
-	} else if (ctl_out_truncated(&body)) {
-		snprintf(err, sizeof(err), "reply larger than %d bytes", CTL_REPLY_MAX);
-		reply_error(o, err);
-	} else {
-		ctl_out_line(o, "ok");
-		ctl_out_raw(o, body.buf != NULL ? body.buf : "", body.len);
-	}
+	reply_body(o, &body, rc, err);
 	ctl_out_free(&body);
 }
 
@@ -333,6 +354,73 @@ static bool auth_line(struct ctl_client *c, size_t line_len)
 	       CRYPTO_memcmp(c->req + 5, secret, n) == 0;
 }
 
+/* On a worker's thread: an explain is over; the main loop answers it. */
+static void explain_finished(struct ctl_explain *e, void *arg)
+{
+	struct ctl_server *s = arg;
+	uv_mutex_lock(&s->explain_lock);
+	*ctl_explain_next(e) = s->explained;
+	s->explained = e;
+	uv_mutex_unlock(&s->explain_lock);
+	uv_async_send(&s->explain_async);
+}
+
+/* The main loop: answer each finished explain whose client is still there. */
+static void explain_answer_all(struct ctl_server *s)
+{
+	uv_mutex_lock(&s->explain_lock);
+	struct ctl_explain *e = s->explained;
+	s->explained = NULL;
+	uv_mutex_unlock(&s->explain_lock);
+	while (e != NULL) {
+		struct ctl_explain *next = *ctl_explain_next(e);
+		struct ctl_client *c = *ctl_explain_owner(e);
+		s->explains_running--;
+		if (c != NULL) {
+			struct ctl_out o, body;
+			char err[256];
+			c->explain = NULL;
+			ctl_out_init(&o, false, CTL_REPLY_MAX + 1024);
+			ctl_out_init(&body, c->body_req.json, CTL_REPLY_MAX);
+			ctl_out_begin(&body);
+			int rc = ctl_explain_reply(e, &body, err, sizeof(err));
+			ctl_out_end(&body);
+			reply_body(&o, &body, rc, err);
+			ctl_out_free(&body);
+			reply_send(c, &o);
+		}
+		ctl_explain_free(e);
+		e = next;
+	}
+}
+
+static void on_explain_async(uv_async_t *a)
+{
+	explain_answer_all(a->data);
+}
+
+/* explain: run on a worker; the reply waits until it is over (request-timeout at most). */
+static void explain_begin(struct ctl_client *c, const struct ctl_request *r)
+{
+	struct ctl_server *s = c->s;
+	char err[256];
+	c->done = true;
+	uv_read_stop(&c->conn.stream);
+	c->body_req = *r; /* for --json when the answer comes */
+	c->explain = ctl_explain_start(&s->st, r, explain_finished, s, err, sizeof(err));
+	if (c->explain == NULL) {
+		struct ctl_out o;
+		ctl_out_init(&o, false, 1024);
+		reply_error(&o, err);
+		reply_send(c, &o);
+		return;
+	}
+	s->explains_running++;
+	*ctl_explain_owner(c->explain) = c;
+	uint64_t wait = s->env.current(s->env.arg)->conf->request_timeout_ms + CTL_TIMEOUT_MS;
+	uv_timer_start(&c->timer, on_timeout, wait, 0);
+}
+
 /* A whole request line: parse it and answer, or go on reading a dump. */
 static void line_read(struct ctl_client *c, size_t line_len, size_t used)
 {
@@ -350,6 +438,10 @@ static void line_read(struct ctl_client *c, size_t line_len, size_t used)
 		c->s->st.requests++;
 		if (r.cmd == CTL_LOAD_CACHE && !r.json) {
 			body_start(c, &r, used);
+			return;
+		}
+		if (r.cmd == CTL_EXPLAIN) {
+			explain_begin(c, &r);
 			return;
 		}
 		if (r.cmd == CTL_DUMP_CACHE && !r.json) {
@@ -593,6 +685,8 @@ static void on_server_closed(uv_handle_t *h)
 
 static void listeners_close(struct ctl_server *s)
 {
+	if (!uv_is_closing((uv_handle_t *)&s->explain_async))
+		uv_close((uv_handle_t *)&s->explain_async, on_server_closed);
 	if (s->pipe.loop != NULL && !uv_is_closing((uv_handle_t *)&s->pipe))
 		uv_close((uv_handle_t *)&s->pipe, on_server_closed);
 	if (s->tcp.loop != NULL && !uv_is_closing((uv_handle_t *)&s->tcp))
@@ -633,6 +727,15 @@ struct ctl_server *ctl_server_start(uv_loop_t *loop, const struct ctl_env *env, 
 	}
 	s->env = *env;
 	s->st.env = &s->env;
+	if (uv_mutex_init(&s->explain_lock) != 0) {
+		free(s->path);
+		free(s);
+		snprintf(err, errlen, "control socket: %s", err_str(ERR_NOMEM));
+		return NULL;
+	}
+	uv_async_init(loop, &s->explain_async, on_explain_async);
+	s->explain_async.data = s;
+	s->open_listeners++; /* the async handle: the server is freed once it is closed too */
 	int rc = unix_socket ? server_listen(s, loop, err, errlen) : 0;
 	if (rc == 0 && conf->has_control_interface)
 		rc = tcp_listen(s, loop, conf, err, errlen);
@@ -655,9 +758,17 @@ void ctl_server_close(struct ctl_server *s)
 	if (s == NULL || s->closing)
 		return;
 	s->closing = true;
-	for (struct lru_node *n = s->clients.head; n != NULL; n = n->next)
-		client_close(lru_entry(n, struct ctl_client, link));
+	for (struct lru_node *n = s->clients.head; n != NULL; n = n->next) {
+		struct ctl_client *c = lru_entry(n, struct ctl_client, link);
+		if (c->explain != NULL) { /* nobody to answer now */
+			*ctl_explain_owner(c->explain) = NULL;
+			c->explain = NULL;
+		}
+		client_close(c);
+	}
 	if (s->path != NULL && unlink(s->path) != 0 && errno != ENOENT)
 		log_warn("cannot remove control socket %s: %s", s->path, strerror(errno));
+	/* The workers have stopped: every explain has ended and waits here. */
+	explain_answer_all(s);
 	listeners_close(s);
 }

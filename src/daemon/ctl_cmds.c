@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include <ldns/ldns.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_cmds.h"
@@ -13,6 +15,8 @@
 #include "mangrove/clock.h"
 #include "mangrove/errors.h"
 #include "mangrove/iterator.h"
+#include "mangrove/net.h"
+#include "mangrove/request.h"
 #include "mangrove/log.h"
 #include "mangrove/prom.h"
 #include "mangrove/validator.h"
@@ -318,6 +322,189 @@ int ctl_cmd_dump(struct ctl_state *st, cache_write_cb write, void *arg)
 	int rc = cache_dump(st->env->cache, clock_wall(), write, arg);
 	log_info("control: dump-cache %s", rc == 0 ? "sent" : "cut short");
 	return rc;
+}
+
+/* ---- explain ---- */
+
+/* Most steps an explain prints; a longer trace is cut, and says so. */
+#define EXPLAIN_STEPS_MAX 400
+
+struct ctl_explain {
+	struct net_job job;
+	struct val_trace trace;
+	struct ctl_out steps; /* written on the worker, read on the main thread after done */
+	unsigned n_steps;
+	struct ctl_request req;
+	/* The outcome, written on the worker before done. */
+	bool has_verdict;
+	enum val_status verdict;
+	int verdict_ede;
+	char failure[1024]; /* the first failing step, formatted; "" for none */
+	bool finished;
+	uint16_t rcode;
+	bool ad;
+	unsigned answers;
+	int ede;
+	char ede_text[128];
+	ctl_explain_done_cb done;
+	void *done_arg;
+	struct ctl_explain *next; /* the owner's list */
+	void *owner;
+};
+
+/* The fields of a step for JSON; text shows only the formatted line. */
+static void explain_step_fields(struct ctl_out *o, const struct val_step *s, const char *line)
+{
+	char name[WIRE_DNAME_STR_MAX];
+	ctl_out_item_begin(o);
+	ctl_out_str(o, "kind", val_step_kind_name(s->kind));
+	if (s->zone != NULL)
+		ctl_out_str(o, "zone", wire_dname_to_str(s->zone, name, sizeof(name)));
+	if (s->owner != NULL)
+		ctl_out_str(o, "owner", wire_dname_to_str(s->owner, name, sizeof(name)));
+	if (s->type != 0)
+		ctl_out_u64(o, "type", s->type);
+	if (s->key_tag != 0 || s->algorithm != 0) {
+		ctl_out_u64(o, "key_tag", s->key_tag);
+		ctl_out_u64(o, "algorithm", s->algorithm);
+	}
+	ctl_out_str(o, "check", val_check_name(s->check));
+	ctl_out_str(o, "status", val_status_name(s->status));
+	ctl_out_i64(o, "ede", s->ede);
+	ctl_out_str(o, "text", line);
+	ctl_out_item_end(o);
+}
+
+/* One traced step, on the worker: a line of text, or a JSON object. */
+static void explain_step(const struct val_step *s, void *arg)
+{
+	struct ctl_explain *e = arg;
+	char line[1024];
+	if (s->kind == VAL_STEP_VERDICT) {
+		e->has_verdict = true;
+		e->verdict = s->status;
+		e->verdict_ede = s->ede;
+		e->failure[0] = '\0';
+		if (s->failure != NULL)
+			val_step_format(s->failure, e->failure, sizeof(e->failure));
+	}
+	if (++e->n_steps > EXPLAIN_STEPS_MAX)
+		return;
+	val_step_format(s, line, sizeof(line));
+	if (e->steps.json) {
+		explain_step_fields(&e->steps, s, line);
+	} else {
+		ctl_out_raw(&e->steps, "  ", 2);
+		ctl_out_line(&e->steps, line);
+	}
+}
+
+/* On the worker: the request is over (r NULL: it never ran, or the worker stopped). */
+static void explain_done(struct net_job *j, struct req *r)
+{
+	struct ctl_explain *e = j->arg;
+	size_t len = 0;
+	struct wire_ede ede = {.code = -1, .text = NULL};
+	const uint8_t *ans = r != NULL ? req_answer(r, &len, &ede) : NULL;
+	e->finished = ans != NULL && len >= WIRE_HDR_LEN;
+	if (e->finished) {
+		e->rcode = ans[3] & 0x0f;
+		e->ad = (ans[3] & 0x20) != 0;
+		e->answers = wire_read_u16(ans + 6);
+		e->ede = ede.code;
+		snprintf(e->ede_text, sizeof(e->ede_text), "%s", ede.text != NULL ? ede.text : "");
+	}
+	e->done(e, e->done_arg);
+}
+
+struct ctl_explain *ctl_explain_start(struct ctl_state *st, const struct ctl_request *r,
+                                      ctl_explain_done_cb done, void *arg, char *err, size_t errlen)
+{
+	const struct ctl_env *env = st->env;
+	struct ctl_explain *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		snprintf(err, errlen, "%s", err_str(ERR_NOMEM));
+		return NULL;
+	}
+	e->req = *r;
+	e->done = done;
+	e->done_arg = arg;
+	e->trace = (struct val_trace){.step = explain_step, .arg = e};
+	ctl_out_init(&e->steps, r->json, 48 * 1024);
+	if (r->json)
+		ctl_out_list_begin(&e->steps, "steps");
+	memcpy(e->job.qname, r->name, r->name_len);
+	e->job.qtype = r->type != 0 ? r->type : LDNS_RR_TYPE_A;
+	e->job.trace = &e->trace;
+	e->job.done = explain_done;
+	e->job.arg = e;
+	unsigned w = st->next_worker++ % env->n_workers;
+	if (net_worker_run(env->workers[w], &e->job) != 0) {
+		ctl_explain_free(e);
+		snprintf(err, errlen, "the daemon is stopping");
+		return NULL;
+	}
+	return e;
+}
+
+int ctl_explain_reply(struct ctl_explain *e, struct ctl_out *o, char *err, size_t errlen)
+{
+	char name[WIRE_DNAME_STR_MAX], type[32], ede[192];
+	if (!e->finished) {
+		snprintf(err, errlen, "explain: the daemon stopped before the answer");
+		return ERR_AGAIN;
+	}
+	const ldns_rr_descriptor *d = ldns_rr_descript(e->job.qtype);
+	if (d != NULL && d->_name != NULL)
+		snprintf(type, sizeof(type), "%s", d->_name);
+	else
+		snprintf(type, sizeof(type), "TYPE%u", e->job.qtype);
+	const ldns_lookup_table *rc = ldns_lookup_by_id(ldns_rcodes, e->rcode);
+	ctl_out_str(o, "question", wire_dname_to_str(e->job.qname, name, sizeof(name)));
+	ctl_out_str(o, "type", type);
+	ctl_out_str(o, "verdict", e->has_verdict ? val_status_name(e->verdict) : "not validated");
+	int code = e->has_verdict && e->verdict_ede >= 0 ? e->verdict_ede : e->ede;
+	if (code >= 0) {
+		snprintf(ede, sizeof(ede), "%d (%s)%s%s", code, val_ede_name(code),
+		         e->ede_text[0] ? ": " : "", e->ede_text);
+		ctl_out_str(o, "ede", ede);
+	}
+	if (e->failure[0] != '\0')
+		ctl_out_str(o, "first-failure", e->failure);
+	ctl_out_str(o, "rcode", rc != NULL ? rc->name : "?");
+	ctl_out_bool(o, "ad", e->ad);
+	ctl_out_u64(o, "answer-records", e->answers);
+	if (e->req.json) {
+		ctl_out_list_end(&e->steps);
+		ctl_out_raw(o, ",", 1);
+	} else {
+		ctl_out_line(o, "steps:");
+	}
+	ctl_out_raw(o, e->steps.buf != NULL ? e->steps.buf : "", e->steps.len);
+	if (e->n_steps > EXPLAIN_STEPS_MAX && !e->req.json) {
+		snprintf(ede, sizeof(ede), "  ... %u more steps not shown",
+		         e->n_steps - EXPLAIN_STEPS_MAX);
+		ctl_out_line(o, ede);
+	}
+	return 0;
+}
+
+void ctl_explain_free(struct ctl_explain *e)
+{
+	if (e == NULL)
+		return;
+	ctl_out_free(&e->steps);
+	free(e);
+}
+
+struct ctl_explain **ctl_explain_next(struct ctl_explain *e)
+{
+	return &e->next;
+}
+
+void **ctl_explain_owner(struct ctl_explain *e)
+{
+	return &e->owner;
 }
 
 int ctl_cmd_run(struct ctl_state *st, const struct ctl_request *r, struct ctl_out *o, bool *stop,

@@ -24,6 +24,7 @@ struct ctl_state {
 	uint64_t unauthorised; /* control-interface clients without the secret */
 	struct stats base;     /* the sums at the last stats --reset (zero before one) */
 	uint64_t reset_ms;     /* clock_mono_ms() of the last stats --reset, 0 for none */
+	unsigned next_worker;  /* explain: the worker to run the next one, round robin */
 };
 
 /**
@@ -33,6 +34,29 @@ struct ctl_state {
  */
 int ctl_cmd_run(struct ctl_state *st, const struct ctl_request *r, struct ctl_out *o, bool *stop,
                 char *err, size_t errlen);
+
+/** explain: one question resolved and validated on a worker, its steps traced. */
+struct ctl_explain;
+/** Called on the worker's thread when an explain is over; must be thread-safe. */
+typedef void (*ctl_explain_done_cb)(struct ctl_explain *e, void *arg);
+
+/**
+ * Start explaining r (CTL_EXPLAIN) on one of the workers; done(e, arg) runs
+ * on that worker's thread when it is over. NULL, with the reason in err,
+ * when it cannot start. The caller owns e and frees it (ctl_explain_free)
+ * once done has run.
+ */
+struct ctl_explain *ctl_explain_start(struct ctl_state *st, const struct ctl_request *r,
+                                      ctl_explain_done_cb done, void *arg, char *err,
+                                      size_t errlen);
+/** The reply body of a finished explain into o (main thread); 0 or an error with err. */
+int ctl_explain_reply(struct ctl_explain *e, struct ctl_out *o, char *err, size_t errlen);
+/** Free a finished explain; NULL is a no-op. */
+void ctl_explain_free(struct ctl_explain *e);
+/** The explain's link in its owner's list (the owner's to use). */
+struct ctl_explain **ctl_explain_next(struct ctl_explain *e);
+/** The owner's pointer kept with the explain (its client), main thread only. */
+void **ctl_explain_owner(struct ctl_explain *e);
 
 /** load-cache: read a dump (cache_dump() text) of len bytes into the cache. */
 int ctl_cmd_load(struct ctl_state *st, const char *text, size_t len, struct ctl_out *o, char *err,

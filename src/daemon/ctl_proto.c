@@ -55,6 +55,7 @@ static const struct {
         {"nta", "add", CTL_NTA_ADD, ARGS_NAME_LIFE, "nta add NAME [LIFETIME]"},
         {"nta", "remove", CTL_NTA_REMOVE, ARGS_NAME, "nta remove NAME"},
         {"nta", "list", CTL_NTA_LIST, ARGS_NONE, "nta list"},
+        {"explain", NULL, CTL_EXPLAIN, ARGS_NAME_TYPE, "explain NAME [TYPE]"},
 };
 
 #define N_COMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))

@@ -265,6 +265,14 @@ static void flight_unlink(struct net__flight *f)
 {
 	struct net_worker *w = f->w;
 	struct net__flight **p = &w->flights[f->hash & w->flights_mask];
+	if (f->job != NULL) {
+		for (p = &w->job_flights; *p != NULL && *p != f; p = &(*p)->hash_next)
+			;
+		if (*p != NULL)
+			*p = f->hash_next;
+		f->hash_next = NULL;
+		return;
+	}
 	while (*p != NULL && *p != f)
 		p = &(*p)->hash_next;
 	if (*p == NULL)
@@ -388,6 +396,8 @@ static void flight_end(struct net__flight *f, enum flight_end how)
 		net__tcp_waiter_detach(wt);
 		free(wt);
 	}
+	if (f->job != NULL)
+		f->job->done(f->job, how == FLIGHT_SILENT ? NULL : f->req);
 	req_free(f->req);
 	f->req = NULL;
 	uv_close((uv_handle_t *)&f->deadline, flight_close_cb);
@@ -581,8 +591,22 @@ static void worker_shutdown(struct net_worker *w)
 		while (w->flights[i] != NULL)
 			flight_end(w->flights[i], FLIGHT_SILENT);
 	}
+	while (w->job_flights != NULL)
+		flight_end(w->job_flights, FLIGHT_SILENT);
 	uv_close((uv_handle_t *)&w->stop_async, NULL);
 	uv_close((uv_handle_t *)&w->env_async, NULL);
+	uv_close((uv_handle_t *)&w->job_async, NULL);
+	/* Jobs never started end now, so their owners can let go of them. */
+	uv_mutex_lock(&w->env_lock);
+	struct net_job *j = w->jobs;
+	w->jobs = NULL;
+	w->jobs_closed = true;
+	uv_mutex_unlock(&w->env_lock);
+	while (j != NULL) {
+		struct net_job *next = j->next;
+		j->done(j, NULL);
+		j = next;
+	}
 }
 
 static void stop_cb(uv_async_t *a)
@@ -603,6 +627,57 @@ static void env_cb(uv_async_t *a)
 		uv_cond_signal(&w->env_taken);
 	}
 	uv_mutex_unlock(&w->env_lock);
+}
+
+/* Start one job: an explain request, outside the in-flight table. */
+static void job_start(struct net_worker *w, struct net_job *j)
+{
+	struct net__flight *f = calloc(1, sizeof(*f));
+	if (f != NULL)
+		f->req = req_new_explain(&w->env, j->qname, j->qtype, j->trace);
+	if (f == NULL || f->req == NULL) {
+		free(f);
+		j->done(j, NULL);
+		return;
+	}
+	f->w = w;
+	f->job = j;
+	f->waiters_tail = &f->waiters;
+	f->hash_next = w->job_flights;
+	w->job_flights = f;
+	uv_timer_init(&w->loop, &f->deadline);
+	f->deadline.data = f;
+	deadline_arm(f);
+	net__flight_drive(f);
+}
+
+static void job_cb(uv_async_t *a)
+{
+	struct net_worker *w = a->data;
+	uv_mutex_lock(&w->env_lock);
+	struct net_job *j = w->jobs;
+	w->jobs = NULL;
+	uv_mutex_unlock(&w->env_lock);
+	while (j != NULL) {
+		struct net_job *next = j->next;
+		job_start(w, j);
+		j = next;
+	}
+}
+
+int net_worker_run(struct net_worker *w, struct net_job *j)
+{
+	uv_mutex_lock(&w->env_lock);
+	bool closed = w->jobs_closed;
+	if (!closed) {
+		j->next = w->jobs;
+		w->jobs = j;
+	}
+	uv_mutex_unlock(&w->env_lock);
+	if (closed)
+		return ERR_AGAIN;
+	uv_async_send(&w->job_async);
+	return 0;
 }
 
 int net_worker_set_env(struct net_worker *w, const struct req_env *env, uint64_t timeout_ms)
@@ -726,6 +801,8 @@ struct net_worker *net_worker_new(unsigned id, const struct req_env *env, struct
 	w->stop_async.data = w;
 	uv_async_init(&w->loop, &w->env_async, env_cb);
 	w->env_async.data = w;
+	uv_async_init(&w->loop, &w->job_async, job_cb);
+	w->job_async.data = w;
 	if (worker_take_sockets(w, l, err, errlen) != 0) {
 		net_worker_free(w);
 		return NULL;

@@ -81,6 +81,7 @@ struct net__flight {
 	struct net__flight *hash_next;
 	struct net_worker *w;
 	struct req *req;          /* NULL once answered */
+	struct net_job *job;      /* a daemon's own question (not in the table), or NULL */
 	struct net__upstream *up; /* the upstream exchange under way, or NULL */
 	uv_timer_t deadline;      /* req_deadline(); the flight is freed in its close callback */
 	struct net__waiter *waiters;
@@ -134,6 +135,11 @@ struct net_worker {
 	uv_mutex_t env_lock;
 	uv_cond_t env_taken;
 	const struct req_env *env_next; /* NULL once taken */
+	/* Jobs (net_worker_run) wait here, under env_lock, until job_async runs them. */
+	uv_async_t job_async;
+	struct net_job *jobs;
+	bool jobs_closed;                /* stopping: no more jobs taken */
+	struct net__flight *job_flights; /* the jobs' requests under way, by hash_next */
 	struct stats stats;
 	uint8_t hash_key[16]; /* random per worker: clients cannot aim at a bucket */
 

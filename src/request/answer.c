@@ -156,7 +156,8 @@ static int answer_variant(struct req *r, const struct iter_result *res, bool dns
 		time_t now = clock_wall();
 		ttl = until <= now ? 0 : (uint32_t)(until - now < ttl ? until - now : ttl);
 	}
-	if ((bogus || may_cache(res, pkt)) && ttl > 0 && ttl != UINT32_MAX)
+	/* An explain request shows the answer; it must not change what clients get. */
+	if (r->explain == NULL && (bogus || may_cache(res, pkt)) && ttl > 0 && ttl != UINT32_MAX)
 		cache_msg_store(r->env->cache, r->qname, r->qtype, r->qclass, flags, *wire, *len,
 		                ttl, clock_wall(), r->ede.code);
 	ldns_pkt_free(pkt);
@@ -170,7 +171,7 @@ int req__answer_build(struct req *r, const struct iter_result *res)
 	uint8_t *other = NULL;
 	size_t other_len = 0;
 	int rc = answer_variant(r, res, want, &r->answer, &r->answer_len);
-	if (rc == 0 && answer_variant(r, res, !want, &other, &other_len) == 0)
+	if (rc == 0 && r->explain == NULL && answer_variant(r, res, !want, &other, &other_len) == 0)
 		free(other);
 	return rc;
 }

@@ -2,6 +2,10 @@
  * request.c - one client question: resolve it with the iterator under a
  * budget and a deadline, then hand back the reply wire (answer.c builds it
  * and puts it in the message cache).
+ *
+ * An explain request (req_new_explain()) is the same resolution with its own
+ * copy of the environment: a private key cache and a validation trace, no
+ * message cache, no aggressive answers, no counters of validation outcomes.
  */
 #include "config.h"
 
@@ -16,6 +20,19 @@
 
 /* A safety net: resolution and validation never need this many turns per step. */
 #define REQ_STEP_GUARD 256
+
+/* Zones an explain request's private key cache holds: far more than one chain has. */
+#define REQ_EXPLAIN_KEYS 1024
+
+/* What an explain request owns: the environment it runs in and its trace. */
+struct req_explain {
+	struct req_env env;             /* the caller's, with val pointing to val below */
+	struct val_env val;             /* the caller's, with a private key cache and trace */
+	struct val_trace trace;         /* forwards to caller and notes the verdict */
+	const struct val_trace *caller; /* may be NULL */
+	bool verdict;                   /* a VERDICT step was reported */
+	char ede_text[320];             /* the first failing step, for req_answer() */
+};
 
 struct req *req_new(const struct req_env *env, const uint8_t *qname, uint16_t qtype,
                     uint16_t qclass, uint8_t flags)
@@ -48,6 +65,55 @@ struct val_budget req_val_budget(const struct conf *conf)
 	                           .nsec3_hashes = conf->max_nsec3_hashes};
 }
 
+/* The validator's steps, on their way to the caller's trace. */
+static void explain_step(const struct val_step *s, void *arg)
+{
+	struct req_explain *x = arg;
+	if (s->kind == VAL_STEP_VERDICT) {
+		x->verdict = true;
+		if (s->failure != NULL)
+			val_step_format(s->failure, x->ede_text, sizeof(x->ede_text));
+	}
+	if (x->caller != NULL && x->caller->step != NULL)
+		x->caller->step(s, x->caller->arg);
+}
+
+static void explain_free(struct req_explain *x)
+{
+	if (x != NULL && x->env.val == &x->val)
+		val_keycache_free(x->val.keys);
+	free(x);
+}
+
+struct req *req_new_explain(const struct req_env *env, const uint8_t *qname, uint16_t qtype,
+                            const struct val_trace *trace)
+{
+	struct req_explain *x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return NULL;
+	x->env = *env;
+	x->caller = trace;
+	x->trace = (struct val_trace){.step = explain_step, .arg = x};
+	if (env->val != NULL) {
+		x->val = *env->val;
+		x->val.keys = val_keycache_new(REQ_EXPLAIN_KEYS);
+		x->val.trace = &x->trace;
+		x->env.val = &x->val;
+		if (x->val.keys == NULL) {
+			free(x);
+			return NULL;
+		}
+	}
+	/* DO: the answer keeps its RRSIGs and denial records to show; never CD. */
+	struct req *r = req_new(&x->env, qname, qtype, LDNS_RR_CLASS_IN, CACHE_MSG_DO);
+	if (r == NULL) {
+		explain_free(x);
+		return NULL;
+	}
+	r->explain = x;
+	return r;
+}
+
 void req_free(struct req *r)
 {
 	if (r == NULL)
@@ -55,8 +121,14 @@ void req_free(struct req *r)
 	iter_free(r->it);
 	iter_free(r->fetch);
 	val_free(r->val);
+	explain_free(r->explain);
 	free(r->answer);
 	free(r);
+}
+
+enum val_status req_val_status(const struct req *r)
+{
+	return r->vstatus;
 }
 
 uint64_t req_deadline(const struct req *r)
@@ -119,6 +191,30 @@ static void count_validation(struct req *r)
 	}
 }
 
+/*
+ * An explain request's last word: the verdict when the validator gave none
+ * (not validated: validation off, no answer, deadline), and the first
+ * failure as the EDE text.
+ */
+static void explain_finish(struct req *r, const struct iter_result *res)
+{
+	struct req_explain *x = r->explain;
+	if (!x->verdict) {
+		struct val_step s = {.kind = VAL_STEP_VERDICT,
+		                     .zone = r->qname,
+		                     .owner = r->qname,
+		                     .type = r->qtype,
+		                     .status = r->vstatus,
+		                     .ede = r->ede.code,
+		                     .check = res->rcode == LDNS_RCODE_SERVFAIL
+		                                      ? VAL_CHECK_UNREACHABLE
+		                                      : VAL_CHECK_OK};
+		explain_step(&s, x);
+	}
+	if (r->ede.text == NULL && x->ede_text[0] != '\0')
+		r->ede.text = x->ede_text;
+}
+
 static enum req_action req_finish(struct req *r)
 {
 	struct iter_result res;
@@ -126,8 +222,12 @@ static enum req_action req_finish(struct req *r)
 	r->ede = res.ede;
 	if (r->val != NULL)
 		r->vstatus = val_result(r->val, &r->ede);
-	count_validation(r);
-	if (r->vstatus == VAL_SECURE && sentinel_fails(r)) {
+	if (r->explain != NULL)
+		explain_finish(r, &res);
+	else
+		count_validation(r);
+	/* Explain reports validation: the sentinel is for clients (RFC 8509 §3.2). */
+	if (r->explain == NULL && r->vstatus == VAL_SECURE && sentinel_fails(r)) {
 		r->vstatus = VAL_INDETERMINATE;
 		iter_abort(r->it, -1, NULL);
 		iter_result_get(r->it, &res);
@@ -220,7 +320,8 @@ static bool try_aggressive(struct req *r)
 	const struct val_env *val = r->env->val;
 	uint16_t rcode;
 	ldns_rr_list *authority = NULL;
-	if (val == NULL || (r->flags & CACHE_MSG_CD) || r->qclass != LDNS_RR_CLASS_IN ||
+	if (val == NULL || r->explain != NULL || (r->flags & CACHE_MSG_CD) ||
+	    r->qclass != LDNS_RR_CLASS_IN ||
 	    val_aggressive_answer(val, r->qname, r->qtype, &r->vbudget, &rcode, &authority) != 0)
 		return false;
 	ldns_rr_list *answer = ldns_rr_list_new();

@@ -5,6 +5,8 @@
 #include "mangrove/iterator.h"
 #include "mangrove/request.h"
 
+struct req_explain;
+
 /** One client question being resolved. */
 struct req {
 	const struct req_env *env;
@@ -21,7 +23,8 @@ struct req {
 	uint64_t deadline;         /* monotonic ms */
 	bool started;
 	bool done;
-	uint8_t *answer; /* malloc'd reply wire once done */
+	struct req_explain *explain; /* req_new_explain(): its own environment, or NULL */
+	uint8_t *answer;             /* malloc'd reply wire once done */
 	size_t answer_len;
 	struct wire_ede ede;
 };

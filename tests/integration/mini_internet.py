@@ -1003,9 +1003,12 @@ SIGN_HOOKS = {
 class World:
     """The mini-Internet in one work dir."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra_zones=()):
+        """extra_zones: more Zone objects (the benchmark's big leaf zones,
+        bench/); their parents must be in plan()."""
         self.dir = os.path.abspath(workdir)
         self.zones, extra, self.dead, self.facts = plan()
+        self.zones += list(extra_zones)
         self.by_name = {z.name: z for z in self.zones}
         self.servers = {}
         for z in self.zones:
@@ -1052,7 +1055,7 @@ class World:
             lines += ['%s IN NS %s' % (child.name, n) for n, _ in child.ns]
             lines += child.ds
         lines += self._glue(z)
-        return '\n'.join(sorted(set(lines), key=lines.index)) + '\n'
+        return '\n'.join(dict.fromkeys(lines)) + '\n'  # no duplicates, in order
 
     def _glue(self, z):
         """Glue in z (RFC 1034 §4.2.1): addresses of NS names below a zone

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 
+import dns.edns
 import dns.flags
 import dns.rcode
 import pytest
@@ -480,3 +481,81 @@ def test_control_secret_readable_by_all_refused(world, tmp_path):
                        text=True, timeout=10)
     assert p.returncode == 1
     assert 'may be read by every user' in p.stderr, p.stderr
+
+
+# ---- explain ----
+
+def explain(r, *args):
+    out = ok(r, 'explain', *args)
+    head, _, steps = out.partition('steps:\n')
+    return fields(head), [line.strip() for line in steps.splitlines()]
+
+
+def test_explain_secure_name(make_resolver):
+    r = make_resolver()
+    name = CASES['algorithms']['13']
+    f, steps = explain(r, name)
+    assert f['verdict'] == 'secure' and f['ad'] == 'yes' and f['rcode'] == 'NOERROR', f
+    assert 'first-failure' not in f
+    assert steps[0].startswith('anchor . ')
+    zone = name.split('.', 1)[1]
+    assert any(s.startswith('zone %s DS tag=' % zone) and 'matches DNSKEY' in s for s in steps)
+    assert any(s.startswith('zone %s RRSIG A %s by ' % (zone, name)) and s.endswith(': valid')
+               for s in steps), steps
+    assert steps[-1] == 'verdict secure'
+    # Explaining neither answers from nor fills the message cache.
+    before = stats(r)
+    explain(r, name)
+    after = stats(r)
+    assert after['cache.message.entries'] == before['cache.message.entries']
+
+
+@pytest.mark.parametrize('hook, ede, check', [
+    ('bad-sig', EDE_BOGUS, 'bad signature'),
+    ('expired', 7, 'signature expired'),
+    ('not-yet-valid', 8, 'not yet valid'),
+])
+def test_explain_bogus_names_the_failing_step(make_resolver, hook, ede, check):
+    r = make_resolver()
+    name = CASES['broken'][hook]
+    f, steps = explain(r, name)
+    assert f['verdict'] == 'bogus' and f['rcode'] == 'SERVFAIL', f
+    assert f['ede'].startswith('%d (' % ede), f
+    assert check in f['first-failure'], f
+    assert steps[-1].startswith('verdict bogus EDE %d' % ede), steps[-1]
+    # The client gets the same EDE.
+    a = ask_do(r, name)
+    assert [o.code for o in a.options if o.otype == dns.edns.EDE] == [ede]
+
+
+def test_explain_insecure_and_json(make_resolver, facts):
+    r = make_resolver()
+    name = facts['insecure']['name']
+    f, steps = explain(r, name)
+    assert f['verdict'] == 'insecure', f
+    assert any(' insecure: ' in s for s in steps), steps
+    doc = json.loads(ok(r, '--json', 'explain', CASES['broken']['bad-sig'], 'A'))
+    assert doc['verdict'] == 'bogus' and doc['type'] == 'A'
+    kinds = [s['kind'] for s in doc['steps']]
+    assert kinds[-1] == 'verdict' and 'rrsig' in kinds
+    assert any(s['check'] == 'bad signature' for s in doc['steps'])
+
+
+def test_explain_under_nta(make_resolver):
+    r = make_resolver()
+    zone = CASES['broken']['bad-sig'].split('.', 1)[1]
+    ok(r, 'nta', 'add', zone)
+    f, steps = explain(r, CASES['broken']['bad-sig'])
+    assert f['verdict'] == 'insecure', (f, steps)
+    assert any('negative trust anchor' in s or ' nta ' in s.lower() for s in steps), steps
+
+
+def test_explain_unreachable(make_resolver, facts, servers_stopped):
+    r = make_resolver({'request-timeout': '2000'})
+    servers_stopped()
+    start = time.monotonic()
+    f, steps = explain(r, 'nothing-cached.' + facts['plain']['zone'])
+    assert time.monotonic() - start < 6
+    assert f['rcode'] == 'SERVFAIL' and f['verdict'] == 'indeterminate', (f, steps)
+    assert f['ede'].startswith('22 ('), f
+    assert ctl(r, 'status')[0] == 0
