@@ -109,7 +109,7 @@ struct target {
 	const char *path;
 	bool tcp;
 	struct sa addr;
-	char name[80]; /* for messages: the path or ADDR@PORT */
+	char name[128]; /* for messages: the path or ADDR@PORT */
 	const char *secret;
 };
 

@@ -74,7 +74,12 @@ class Resolver:
         self.conf = conf
         self.control_socket = os.path.join(self.dir, 'control.sock')
         self.cwd = cwd
-        self.addr = RESOLVER_ADDR
+        # The address start() waits on: the daemon's own interface, or it
+        # would see another daemon already listening on the default one.
+        iface = (overrides or {}).get('interface')
+        if isinstance(iface, list):
+            iface = iface[0]
+        self.addr = iface if iface and '@' not in iface else RESOLVER_ADDR
         self.proc = None
 
     def start(self):

@@ -400,7 +400,7 @@ def test_dump_then_load_answers_from_cache(make_resolver, facts, tmp_path, serve
     assert '$MSG qname=%s qtype=A' % p['name'] in dump
     (tmp_path / 'cache.txt').write_text(dump)
     second = make_resolver({'interface': '127.0.0.2'})
-    second.addr = '127.0.0.2'
+    assert second.addr == '127.0.0.2'
     with open(tmp_path / 'cache.txt') as f:
         p2 = subprocess.run([CONTROL, '-s', second.control_socket, 'load-cache'], stdin=f,
                             capture_output=True, text=True, timeout=30)
